@@ -1,0 +1,154 @@
+import { BentoCache, bentostore } from 'bentocache';
+import { memoryDriver } from 'bentocache/drivers/memory';
+import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
+import { createCache } from 'cache-manager';
+import KeyvRedis from '@keyv/redis';
+import { Redis } from 'ioredis';
+import { Keyv } from 'keyv';
+import { CacheService, Codec, Keyspace, MetricsService, RedisRegistry, type CacheOptions } from 'nestjs-rediskit';
+import { benchRedis, compare, ratio, report } from '../harness.js';
+
+// A ~300-byte JSON object, as the issue asks.
+const VALUE = {
+  id: 42,
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  roles: ['admin', 'author'],
+  profile: { bio: 'Mathematician and writer, known for her work on the Analytical Engine.', active: true, score: 98.5 },
+  createdAt: '2024-01-01T00:00:00.000Z',
+  tags: ['math', 'engines', 'poetry'],
+  counters: { posts: 12, followers: 1024 },
+};
+
+async function rediskit(url: string, options: CacheOptions, prefix: string): Promise<{ cache: CacheService; close: () => Promise<void> }> {
+  const registry = await RedisRegistry.connect({ connection: { url } });
+  const cache = await CacheService.create(registry, new Keyspace({ prefix }), new Codec(), await MetricsService.create(), options);
+  return {
+    cache,
+    close: async () => {
+      await cache.beforeApplicationShutdown();
+      await registry.onApplicationShutdown();
+    },
+  };
+}
+
+/**
+ * CacheService against bentocache (memory L1 + redis L2 + bus) and cache-manager 7 with
+ * @keyv/redis, same process, same Redis, 100 concurrent callers. Prints ratios.
+ */
+export default async function cacheBench(): Promise<void> {
+  const redis = await benchRedis();
+  const url = redis.url;
+  const { port } = new URL(url);
+  const raw = new Redis(url, { enableAutoPipelining: true });
+  const bentoRedis = new Redis(url, { enableAutoPipelining: true });
+  console.log(`payload: ${JSON.stringify(VALUE).length} bytes of JSON\n`);
+
+  const withL1 = await rediskit(url, { defaultTtl: '10m' }, 'bench');
+  const noL1 = await rediskit(url, { defaultTtl: '10m', l1: false }, 'bench');
+  const bento = new BentoCache({
+    default: 'tiered',
+    stores: {
+      tiered: bentostore()
+        .useL1Layer(memoryDriver({ maxItems: 10_000 }))
+        .useL2Layer(redisDriver({ connection: bentoRedis }))
+        .useBus(redisBusDriver({ connection: { host: '127.0.0.1', port: Number(port) } })),
+      l2only: bentostore().useL2Layer(redisDriver({ connection: bentoRedis })),
+    },
+  });
+  const bentoL2 = bento.use('l2only');
+  const cmTiered = createCache({ stores: [new Keyv(), new Keyv({ store: new KeyvRedis(url) })] });
+  const cmRedis = createCache({ stores: [new Keyv({ store: new KeyvRedis(url) })] });
+
+  const key = 'user:42';
+  await withL1.cache.set(key, VALUE);
+  await bento.set({ key, value: VALUE, ttl: '10m' });
+  await bentoL2.set({ key, value: VALUE, ttl: '10m' });
+  await cmTiered.set(key, VALUE, 600_000);
+  await raw.set('raw:user:42', JSON.stringify(VALUE));
+  // warm every memory layer
+  await withL1.cache.get(key);
+  await bento.get({ key });
+  await cmTiered.get(key);
+
+  const l1 = await compare({
+    'rediskit L1 hit': () => withL1.cache.get(key),
+    'bentocache L1 hit': () => bento.get({ key }),
+    'cache-manager memory+redis hit': () => cmTiered.get(key),
+  });
+  report('cache: L1 (memory) hit, 100 concurrent callers', l1, 'bentocache L1 hit', { 'rediskit L1 hit': '≥ 10×' });
+
+  const l2 = await compare({
+    'raw ioredis GET + JSON.parse': async () => JSON.parse((await raw.get('raw:user:42'))!),
+    'rediskit L2 hit (L1 off)': () => noL1.cache.get(key),
+    'bentocache L2 hit (L2-only store)': () => bentoL2.get({ key }),
+    'cache-manager @keyv/redis hit': () => cmRedis.get(key),
+  });
+  report('cache: L2 (Redis) hit with L1 off, 100 concurrent callers', l2, 'bentocache L2 hit (L2-only store)', { 'rediskit L2 hit (L1 off)': '≥ 1.5×' });
+  console.log(`rediskit L2 hit / raw ioredis GET + JSON.parse: ${ratio(l2, 'rediskit L2 hit (L1 off)', 'raw ioredis GET + JSON.parse').toFixed(2)}× (target ≥ 0.85×)\n`);
+
+  let n = 0;
+  const loader = async () => VALUE;
+  const miss = await compare(
+    {
+      'rediskit getOrSet miss→set': () => withL1.cache.getOrSet(`miss:${++n}`, loader),
+      'bentocache getOrSet miss→set': () => bento.getOrSet({ key: `miss:${++n}`, factory: loader, ttl: '10m' }),
+      'cache-manager wrap miss→set': () => cmTiered.wrap(`miss:${++n}`, loader, 600_000),
+    },
+    { rounds: 3 },
+  );
+  report('cache: getOrSet on a miss (load + store), 100 concurrent callers', miss, 'bentocache getOrSet miss→set');
+
+  await tagInvalidation(withL1.cache, bento);
+  await busDelay(url);
+
+  await Promise.all([withL1.close(), noL1.close(), bento.disconnectAll(), cmTiered.disconnect(), cmRedis.disconnect()]);
+  raw.disconnect();
+  bentoRedis.disconnect();
+  await redis.stop();
+}
+
+/** invalidateTags for a tag carried by 1k and by 100k entries: should not grow with the count. */
+async function tagInvalidation(cache: CacheService, bento: BentoCache<never>): Promise<void> {
+  const rows: string[] = ['| entries with the tag | rediskit invalidateTags (median of 50) | bentocache deleteByTag (median of 50) |', '|---:|---:|---:|'];
+  for (const count of [1_000, 100_000]) {
+    const tag = `bulk${count}`;
+    for (let i = 0; i < count; i += 1000) {
+      await cache.setMany(Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ key: `${tag}:${i + j}`, value: VALUE, tags: [tag], skipL1: true })));
+      await Promise.all(Array.from({ length: Math.min(1000, count - i) }, (_, j) => bento.set({ key: `${tag}:${i + j}`, value: VALUE, tags: [tag], ttl: '10m' })));
+    }
+    const time = async (fn: () => Promise<unknown>) => {
+      const samples: number[] = [];
+      for (let r = 0; r < 50; r++) {
+        const t = performance.now();
+        await fn();
+        samples.push(performance.now() - t);
+      }
+      return samples.sort((a, b) => a - b)[25];
+    };
+    const ours = await time(() => cache.invalidateTags(tag));
+    const theirs = await time(() => bento.deleteByTag({ tags: [tag] }));
+    rows.push(`| ${count.toLocaleString('en-US')} | ${ours.toFixed(3)} ms | ${theirs.toFixed(3)} ms |`);
+  }
+  console.log(['### cache: tag invalidation time vs number of tagged entries', '', ...rows, ''].join('\n'));
+}
+
+/** How long after a write on instance A instance B stops serving its old memory copy. */
+async function busDelay(url: string): Promise<void> {
+  const a = await rediskit(url, {}, 'busbench');
+  const b = await rediskit(url, {}, 'busbench');
+  const delays: number[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const k = `bus:${i % 50}`;
+    await a.cache.set(k, i);
+    await b.cache.get(k); // b holds the value in memory
+    await a.cache.set(k, i + 0.5);
+    const t = performance.now();
+    while ((await b.cache.get(k)) !== i + 0.5) await new Promise((r) => setImmediate(r));
+    delays.push(performance.now() - t);
+  }
+  delays.sort((x, y) => x - y);
+  const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(delays.length * p))].toFixed(3);
+  console.log(`### cache: invalidation bus delay on localhost (1000 writes, A writes, B stops serving the old value)\n\np50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms\n`);
+  await Promise.all([a.close(), b.close()]);
+}

@@ -1,0 +1,73 @@
+// The app `http.bench.ts` measures, in a process of its own so autocannon does not share its
+// event loop. Started with REDIS_URL; prints nothing, sends { port } over IPC when listening.
+import 'reflect-metadata';
+import { CacheInterceptor, CacheModule, CacheTTL } from '@nestjs/cache-manager';
+import { Controller, Get, Module, UseInterceptors } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { createKeyv } from '@keyv/redis';
+import { CacheResponse, RedisModule, ResponseCacheInterceptor } from 'nestjs-rediskit';
+
+/** A product page of 20 items (~2.4 KB of JSON): what a cached list endpoint returns. */
+export const PAYLOAD = {
+  page: 1,
+  items: Array.from({ length: 20 }, (_, i) => ({
+    id: 1000 + i,
+    name: `Product ${i}`,
+    price: 9.99 + i,
+    currency: 'EUR',
+    tags: ['new', 'sale'],
+    stock: 100 - i,
+    description: 'A well made thing that does what it says.',
+  })),
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+@Controller()
+class BenchController {
+  /** No cache, answers at once. */
+  @Get('bare')
+  bare() {
+    return PAYLOAD;
+  }
+
+  /** Ours, on the same 20 ms handler. */
+  @UseInterceptors(ResponseCacheInterceptor)
+  @CacheResponse({ ttl: '10m', tags: ['products'] })
+  @Get('rediskit')
+  async rediskit() {
+    await sleep(20);
+    return PAYLOAD;
+  }
+
+  /** @nestjs/cache-manager's CacheInterceptor (cache-manager 7, Keyv over @keyv/redis), same handler. */
+  @UseInterceptors(CacheInterceptor)
+  @CacheTTL(600_000)
+  @Get('cache-manager')
+  async cacheManager() {
+    await sleep(20);
+    return PAYLOAD;
+  }
+}
+
+@Module({
+  imports: [
+    RedisModule.forRoot({ connection: { url: process.env.REDIS_URL! }, keyspace: { prefix: 'bench-http' } }),
+    CacheModule.register({ stores: [createKeyv(process.env.REDIS_URL!, { namespace: 'bench-http-cm' })], ttl: 600_000 }),
+  ],
+  controllers: [BenchController],
+})
+class BenchModule {}
+
+const app = process.env.ADAPTER === 'fastify' ? await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false }) : await NestFactory.create(BenchModule, { logger: false });
+await app.listen(0, '127.0.0.1');
+const address = app.getHttpServer().address() as { port: number };
+process.send!({ port: address.port });
+process.on('message', async (m) => {
+  // CPU time of this process, so the bench can report CPU per request next to requests/s.
+  if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+  if (m === 'stop') {
+    await app.close();
+    process.exit(0);
+  }
+});

@@ -1,0 +1,102 @@
+import { Redlock } from '@sesamecare-oss/redlock';
+import { Redis } from 'ioredis';
+import { Keyspace, LockService, MetricsService, RedisRegistry } from 'nestjs-rediskit';
+import { benchRedis, compare, ratio, report } from '../harness.js';
+
+const TTL = 5000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A pool of resource names: each caller takes its own, so acquisitions never contend. */
+function resourcePool(prefix: string, size: number): { take: () => string; put: (name: string) => void } {
+  const free = Array.from({ length: size }, (_, i) => `${prefix}${i}`);
+  return { take: () => free.pop()!, put: (name) => void free.push(name) };
+}
+
+interface Releasable {
+  release(): Promise<unknown>;
+}
+
+/**
+ * Contended hand-off: `waiters` callers take one lock in turn, hold it `holdMs`, release it,
+ * and rest before queueing again (so the lock goes to someone who was waiting, not back to
+ * the releaser). Latency = from the holder's release to the next holder's acquisition.
+ */
+async function handOff(acquire: () => Promise<Releasable>, handOffs: number, waiters = 10, holdMs = 2, restMs = 400): Promise<{ p50: number; p99: number; mean: number }> {
+  const latencies: number[] = [];
+  let releasedAt = 0;
+  let taken = 0;
+  const worker = async () => {
+    while (taken <= handOffs) {
+      const lock = await acquire();
+      if (releasedAt) latencies.push(performance.now() - releasedAt);
+      taken++;
+      await sleep(holdMs);
+      releasedAt = performance.now();
+      await lock.release();
+      await sleep(restMs);
+    }
+  };
+  await Promise.all(Array.from({ length: waiters }, worker));
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
+  return { p50: pct(0.5), p99: pct(0.99), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length };
+}
+
+/**
+ * Uncontended acquire + release per second: LockService (one script each: SET NX PX + fence
+ * INCR, compare-and-delete) against @sesamecare-oss/redlock on one Redis (its acquire and
+ * release scripts), same process, same Redis, 100 concurrent callers, auto-pipelining on both.
+ * Then the contended hand-off latency of both with the same retry delay and jitter.
+ */
+export default async function lockBench(): Promise<void> {
+  const redis = await benchRedis();
+  const options = { connection: { url: redis.url } };
+  const registry = await RedisRegistry.connect(options);
+  const locks = new LockService(registry, new Keyspace({ prefix: 'bench' }), await MetricsService.create(), {});
+  const peerClient = new Redis(redis.url, { enableAutoPipelining: true });
+  const redlock = new Redlock([peerClient], { retryCount: 0 });
+
+  const ours = resourcePool('ours:', 200);
+  const theirs = resourcePool('bench:redlock:', 200);
+  const results = await compare({
+    '@sesamecare-oss/redlock acquire + release': async () => {
+      const name = theirs.take();
+      const lock = await redlock.acquire([name], TTL);
+      await lock.release();
+      theirs.put(name);
+    },
+    'rediskit LockService acquire + release': async () => {
+      const name = ours.take();
+      const lock = await locks.acquire(name, { ttl: TTL });
+      await lock.release();
+      ours.put(name);
+    },
+  });
+  report('lock: uncontended acquire + release, 100 concurrent callers', results, '@sesamecare-oss/redlock acquire + release', {
+    'rediskit LockService acquire + release': '≥ 1.50×',
+  });
+  console.log(`ratio: ${ratio(results, 'rediskit LockService acquire + release', '@sesamecare-oss/redlock acquire + release').toFixed(2)}×\n`);
+
+  // Hand-off: both poll; same delay, jitter spread ±25 ms around 100 ms for redlock, 100..150 for us
+  // shifted to the same mean (delay 75, jitter 50).
+  const handOffs = Number(process.env.LOCK_HANDOFFS ?? 100);
+  const redlockWaiting = new Redlock([peerClient], { retryCount: -1, retryDelay: 100, retryJitter: 25 });
+  const theirsContended = await handOff(() => redlockWaiting.acquire(['bench:redlock:contended'], TTL), handOffs);
+  const oursContended = await handOff(() => locks.acquire('contended', { ttl: TTL, retry: { attempts: Infinity, delay: 75, jitter: 50 } }), handOffs);
+  const row = (name: string, r: { p50: number; p99: number; mean: number }) => `| ${name} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.mean.toFixed(1)} |`;
+  console.log(
+    [
+      `### lock: contended hand-off latency, 10 waiters, ${handOffs} hand-offs, retry pause mean 100 ms`,
+      '',
+      '| contender | p50 ms | p99 ms | mean ms |',
+      '|---|---:|---:|---:|',
+      row('@sesamecare-oss/redlock (retryDelay 100, retryJitter ±25)', theirsContended),
+      row('rediskit LockService (delay 75, jitter 0..50)', oursContended),
+      '',
+    ].join('\n'),
+  );
+
+  peerClient.disconnect();
+  await registry.onApplicationShutdown();
+  await redis.stop();
+}

@@ -1,0 +1,16 @@
+/** Native ESM Jest (Nest 12 is ESM-only): run with NODE_OPTIONS=--experimental-vm-modules. */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: {
+    '^nestjs-rediskit$': '<rootDir>/libs/rediskit/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/harness/retry-flaky.ts'],
+  globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+  testTimeout: 60000,
+};

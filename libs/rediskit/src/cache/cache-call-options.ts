@@ -1,0 +1,136 @@
+import { RediskitArgumentError } from '../errors.js';
+import { toMs, toPositiveMs, type Duration } from '../options/duration.js';
+import type { CacheOptions, CacheSetOptions, LoaderTimeout } from './cache.options.js';
+import { TagVersions } from './tag-versions.js';
+
+/** Per-call options with every default applied, durations in ms. */
+export interface CallOptions {
+  ttl: number;
+  l1Ttl: number;
+  /** Given tags (for invalidation) and their expansion (for recording versions). */
+  tags: string[] | undefined;
+  expandedTags: string[] | undefined;
+  grace: number;
+  staleIfError: number;
+  soft: number | undefined;
+  hard: number | undefined;
+  skipL1: boolean;
+  lock: boolean;
+  /** XFetch beta; 0 = off. */
+  beta: number;
+  cacheIf: ((value: unknown) => boolean) | undefined;
+}
+
+/** Module-level defaults, resolved once. */
+export interface CacheDefaults {
+  ttl: number;
+  l1Ttl: number;
+  grace: number;
+  staleIfError: number;
+  soft: number | undefined;
+  hard: number | undefined;
+  beta: number;
+  lockTtl: number;
+  lockWait: number;
+  maxValueSize: number;
+}
+
+export function resolveDefaults(o: CacheOptions = {}): CacheDefaults {
+  const timeout = splitTimeout(o.timeout, 'cache.timeout', '');
+  const lockTtl = toPositiveMs(o.lock?.ttl ?? 10_000, 'cache.lock.ttl');
+  return {
+    ttl: toPositiveMs(o.defaultTtl ?? 60_000, 'cache.defaultTtl'),
+    l1Ttl: o.l1 && o.l1.ttl !== undefined ? toPositiveMs(o.l1.ttl, 'cache.l1.ttl') : Infinity,
+    grace: toMs(o.grace ?? 0, 'cache.grace'),
+    staleIfError: toMs(o.staleIfError ?? 0, 'cache.staleIfError'),
+    soft: timeout.soft,
+    hard: timeout.hard,
+    beta: betaOf(o.earlyRefresh),
+    lockTtl,
+    lockWait: o.lock?.wait !== undefined ? toMs(o.lock.wait, 'cache.lock.wait') : lockTtl,
+    maxValueSize: o.maxValueSize ?? 4 * 1024 * 1024,
+  };
+}
+
+/** Defaults as call options (shared, never mutated). */
+export function defaultCallOptions(d: CacheDefaults): CallOptions {
+  return Object.freeze({
+    ttl: d.ttl,
+    l1Ttl: d.l1Ttl,
+    tags: undefined,
+    expandedTags: undefined,
+    grace: d.grace,
+    staleIfError: d.staleIfError,
+    soft: d.soft,
+    hard: d.hard,
+    skipL1: false,
+    lock: false,
+    beta: d.beta,
+    cacheIf: undefined,
+  });
+}
+
+/** Applies one call's options over the defaults; bad values throw errors naming the key. */
+export function resolveCallOptions(base: CallOptions, o: CacheSetOptions | undefined, key: string): CallOptions {
+  if (o === undefined) return base;
+  const timeout = o.timeout !== undefined ? splitTimeout(o.timeout, 'timeout', key) : { soft: base.soft, hard: base.hard };
+  const tags = o.tags !== undefined ? checkTags(o.tags) : undefined;
+  return {
+    ttl: o.ttl !== undefined ? positive(o.ttl, 'ttl', key) : base.ttl,
+    l1Ttl: o.l1Ttl !== undefined ? positive(o.l1Ttl, 'l1Ttl', key) : base.l1Ttl,
+    tags,
+    expandedTags: tags && tags.length > 0 ? TagVersions.expand(tags) : undefined,
+    grace: o.grace !== undefined ? nonNegative(o.grace, 'grace', key) : base.grace,
+    staleIfError: o.staleIfError !== undefined ? nonNegative(o.staleIfError, 'staleIfError', key) : base.staleIfError,
+    soft: timeout.soft,
+    hard: timeout.hard,
+    skipL1: o.skipL1 ?? base.skipL1,
+    lock: o.lock ?? base.lock,
+    beta: o.earlyRefresh !== undefined ? betaOf(o.earlyRefresh) : base.beta,
+    cacheIf: o.cacheIf,
+  };
+}
+
+function checkTags(tags: unknown): string[] {
+  if (!Array.isArray(tags)) throw new RediskitArgumentError('tags', `must be an array of strings, got ${JSON.stringify(tags)}`);
+  TagVersions.expand(tags as string[]);
+  return tags as string[];
+}
+
+function betaOf(v: boolean | number | undefined): number {
+  if (v === undefined || v === false) return 0;
+  if (v === true) return 1;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RediskitArgumentError('earlyRefresh', `must be a boolean or a positive number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function where(key: string): string {
+  return key ? ` for key "${key}"` : '';
+}
+
+function positive(v: Duration, name: string, key: string): number {
+  return rethrow(() => toPositiveMs(v, name), name, key);
+}
+
+function nonNegative(v: Duration, name: string, key: string): number {
+  return rethrow(() => toMs(v, name), name, key);
+}
+
+function rethrow(parse: () => number, name: string, key: string): number {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof RediskitArgumentError) throw new RediskitArgumentError(name, `${e.message.slice(name.length + 1)}${where(key)}`);
+    throw e;
+  }
+}
+
+function splitTimeout(t: Duration | LoaderTimeout | undefined, name: string, key: string): { soft?: number; hard?: number } {
+  if (t === undefined) return {};
+  if (typeof t === 'number' || typeof t === 'string') return { hard: positive(t, name, key) };
+  if (!t || typeof t !== 'object') throw new RediskitArgumentError(name, `must be a duration or { soft, hard }${where(key)}`);
+  return {
+    soft: t.soft !== undefined ? positive(t.soft, `${name}.soft`, key) : undefined,
+    hard: t.hard !== undefined ? positive(t.hard, `${name}.hard`, key) : undefined,
+  };
+}

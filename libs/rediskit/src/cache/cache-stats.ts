@@ -1,0 +1,120 @@
+import type { MetricsService } from '../metrics/metrics.service.js';
+import type { WriteBehindStats } from './write-behind.queue.js';
+
+/** Counters of one namespace. */
+export interface NamespaceStats {
+  l1Hits: number;
+  l1Misses: number;
+  l2Hits: number;
+  l2Misses: number;
+  loaderCalls: number;
+  staleServed: number;
+  /** Redis errors absorbed (reads, locks, tag reads, invalidations). */
+  errors: number;
+  /** Loader calls that failed or timed out. */
+  loaderErrors: number;
+  /** Writes to Redis that failed (counted, never queued). */
+  failedWrites: number;
+}
+
+/** What `cache.stats()` returns. */
+export interface CacheStatsSnapshot extends NamespaceStats {
+  l1: { entries: number; bytes: number; enabled: boolean };
+  /** Whether the invalidation bus is connected (always false when it is off). */
+  busHealthy: boolean;
+  namespaces: Record<string, NamespaceStats>;
+  /** The write-behind queue, when configured. */
+  writeBehind?: WriteBehindStats & { pending: number };
+}
+
+const FIELDS = ['l1Hits', 'l1Misses', 'l2Hits', 'l2Misses', 'loaderCalls', 'staleServed', 'errors', 'loaderErrors', 'failedWrites'] as const;
+
+const zero = (): NamespaceStats => ({ l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, loaderCalls: 0, staleServed: 0, errors: 0, loaderErrors: 0, failedWrites: 0 });
+
+/**
+ * Counts per namespace in plain integers (a hit costs one increment) and hands the deltas to
+ * Prometheus once a second and whenever `stats()` is read: a prom-client `inc` with labels on
+ * every hit would cost more than the memory hit itself.
+ */
+export class CacheStats {
+  private readonly byNamespace = new Map<string, NamespaceStats>();
+  private readonly reported = new Map<string, NamespaceStats>();
+  private readonly hits;
+  private readonly misses;
+  private readonly loaderCalls;
+  private readonly stale;
+  private readonly errors;
+  readonly busDelay;
+  private readonly l1Entries;
+  private readonly l1Bytes;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    metrics: MetricsService,
+    private readonly memory: () => { entries: number; bytes: number },
+  ) {
+    this.hits = metrics.counter('cache_hits_total', 'Cache hits by layer (l1 memory, l2 redis) and namespace', ['layer', 'namespace']);
+    this.misses = metrics.counter('cache_misses_total', 'Cache misses by layer and namespace', ['layer', 'namespace']);
+    this.loaderCalls = metrics.counter('cache_loader_calls_total', 'getOrSet loader calls', ['namespace']);
+    this.stale = metrics.counter('cache_stale_served_total', 'Stale values served (grace, stale-if-error, soft timeout)', ['namespace']);
+    this.errors = metrics.counter('cache_errors_total', 'Errors absorbed by the cache, by kind (redis, write, loader)', ['namespace', 'kind']);
+    this.busDelay = metrics.histogram('cache_bus_delay_seconds', 'Invalidation bus delay from publish to receipt', [], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
+    this.l1Entries = metrics.gauge('cache_l1_entries', 'Entries in the memory layer');
+    this.l1Bytes = metrics.gauge('cache_l1_bytes', 'Bytes in the memory layer');
+    this.timer = setInterval(() => this.flush(), 1000);
+    this.timer.unref();
+  }
+
+  /** The live counters of a namespace (kept by the namespace view, so a hit does no lookup). */
+  of(namespace: string): NamespaceStats {
+    let s = this.byNamespace.get(namespace);
+    if (!s) {
+      this.byNamespace.set(namespace, (s = zero()));
+      this.reported.set(namespace, zero());
+    }
+    return s;
+  }
+
+  snapshot(l1Enabled: boolean, busHealthy: boolean): CacheStatsSnapshot {
+    this.flush();
+    const total = zero();
+    const namespaces: Record<string, NamespaceStats> = {};
+    for (const [name, s] of this.byNamespace) {
+      namespaces[name] = { ...s };
+      for (const f of FIELDS) total[f] += s[f];
+    }
+    const m = this.memory();
+    return { ...total, l1: { entries: m.entries, bytes: m.bytes, enabled: l1Enabled }, busHealthy, namespaces };
+  }
+
+  /** Pushes counter deltas to Prometheus. */
+  flush(): void {
+    for (const [namespace, s] of this.byNamespace) {
+      const r = this.reported.get(namespace)!;
+      const add = (field: keyof NamespaceStats, inc: (delta: number) => void) => {
+        const delta = s[field] - r[field];
+        if (delta > 0) {
+          inc(delta);
+          r[field] = s[field];
+        }
+      };
+      add('l1Hits', (d) => this.hits.inc({ layer: 'l1', namespace }, d));
+      add('l2Hits', (d) => this.hits.inc({ layer: 'l2', namespace }, d));
+      add('l1Misses', (d) => this.misses.inc({ layer: 'l1', namespace }, d));
+      add('l2Misses', (d) => this.misses.inc({ layer: 'l2', namespace }, d));
+      add('loaderCalls', (d) => this.loaderCalls.inc({ namespace }, d));
+      add('staleServed', (d) => this.stale.inc({ namespace }, d));
+      add('errors', (d) => this.errors.inc({ namespace, kind: 'redis' }, d));
+      add('loaderErrors', (d) => this.errors.inc({ namespace, kind: 'loader' }, d));
+      add('failedWrites', (d) => this.errors.inc({ namespace, kind: 'write' }, d));
+    }
+    const m = this.memory();
+    this.l1Entries.set({}, m.entries);
+    this.l1Bytes.set({}, m.bytes);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+}

@@ -1,0 +1,144 @@
+import { Inject, Optional } from '@nestjs/common';
+import { RediskitError } from '../errors.js';
+import { compileKey, compileKeys, compileTags, type CacheKeyTemplate, type CacheTagsTemplate } from './cache-key-template.js';
+import type { CacheSetOptions } from './cache.options.js';
+import type { CacheNamespace } from './cache.namespace.js';
+import { CacheService } from './cache.service.js';
+import { stableHash } from './stable-hash.js';
+
+/** Options of {@link Cacheable} and {@link CachePut}. */
+export interface CacheableOptions extends Omit<CacheSetOptions, 'tags' | 'cacheIf'> {
+  /** The key; default `ClassName.method:<hash of the arguments>`. */
+  key?: CacheKeyTemplate;
+  /** Tags of the entry (templates or functions of the arguments). */
+  tags?: CacheTagsTemplate;
+  /** Namespace of the entry (default: the `default` namespace). */
+  namespace?: string;
+  /** Use the cache for this call only when it returns true; otherwise just call the method. */
+  condition?: (...args: any[]) => boolean;
+  /** Do not store the result when it returns true (`undefined` results are never stored). */
+  unless?: (result: any, ...args: any[]) => boolean;
+}
+
+/** Options of {@link CacheEvict}. */
+export interface CacheEvictOptions {
+  /** Keys to delete (templates may use `{result...}` unless `beforeInvocation`). */
+  keys?: CacheKeyTemplate | CacheKeyTemplate[];
+  /** Tags to invalidate. */
+  tags?: CacheTagsTemplate;
+  /** Clear the whole namespace. */
+  allEntries?: boolean;
+  /** Evict before the method runs (and even if it throws); default after it succeeds. */
+  beforeInvocation?: boolean;
+  namespace?: string;
+  condition?: (...args: any[]) => boolean;
+}
+
+// CacheService is injected into the decorated class as this property: each instance uses the
+// CacheService of the module that created it, and no state lives in module scope.
+const CACHE = Symbol('rediskit:cache');
+const INJECTED = Symbol('rediskit:cache-injected');
+
+type Host = Record<symbol, CacheService | undefined>;
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * Caches a method's result (through `getOrSet`: one call per key even under concurrency).
+ * The class must be a Nest provider, which gets `CacheService` injected as a property; an
+ * instance created with `new` calls the method uncached.
+ *
+ * @example
+ * @Cacheable({ key: 'user:{0}', ttl: '10m', tags: ['user:{0}'] })
+ * async findUser(id: string) { return this.db.user.find(id) }
+ */
+export function Cacheable(options: CacheableOptions = {}): MethodDecorator {
+  return wrap('Cacheable', (where, original) => {
+    const { key, tags, namespace, condition, unless, ...setOptions } = options;
+    const keyOf = key !== undefined ? compileKey(key, where, false) : (args: unknown[]) => `${where}:${stableHash(args)}`;
+    const tagsOf = compileTags(tags, where, false);
+    return async function (this: Host, ...args: unknown[]) {
+      const cache = this[CACHE];
+      if (!cache || (condition && !condition(...args))) return original.apply(this, args);
+      return scope(cache, namespace).getOrSet(keyOf(args), () => original.apply(this, args), {
+        ...setOptions,
+        tags: tagsOf?.(args),
+        cacheIf: unless ? (result) => !unless(result, ...args) : undefined,
+      });
+    };
+  });
+}
+
+/**
+ * Always runs the method and stores its result (refreshing the entry).
+ *
+ * @example
+ * @CachePut({ key: 'user:{result.id}', tags: ['user:{result.id}'] })
+ * async updateUser(id: string, patch: Patch) { return this.db.user.update(id, patch) }
+ */
+export function CachePut(options: CacheableOptions = {}): MethodDecorator {
+  return wrap('CachePut', (where, original) => {
+    const { key, tags, namespace, condition, unless, ...setOptions } = options;
+    const keyOf = key !== undefined ? compileKey(key, where, true) : (args: unknown[]) => `${where}:${stableHash(args)}`;
+    const tagsOf = compileTags(tags, where, true);
+    return async function (this: Host, ...args: unknown[]) {
+      const result = await original.apply(this, args);
+      const cache = this[CACHE];
+      if (!cache || result === undefined || (condition && !condition(...args)) || unless?.(result, ...args)) return result;
+      await scope(cache, namespace).set(keyOf(args, result), result, { ...setOptions, tags: tagsOf?.(args, result) });
+      return result;
+    };
+  });
+}
+
+/**
+ * Deletes keys, invalidates tags or clears the namespace when the method runs (after it
+ * succeeds, or before it with `beforeInvocation`).
+ *
+ * @example
+ * @CacheEvict({ keys: 'user:{0}', tags: ['user:{0}'] })
+ * async deleteUser(id: string) { await this.db.user.delete(id) }
+ */
+export function CacheEvict(options: CacheEvictOptions): MethodDecorator {
+  return wrap('CacheEvict', (where, original) => {
+    const keysOf = compileKeys(options.keys, where);
+    const tagsOf = compileTags(options.tags, where, !options.beforeInvocation);
+    if (!keysOf && !tagsOf && !options.allEntries) throw new RediskitError('INVALID_DECORATOR', `@CacheEvict on ${where} needs keys, tags or allEntries`);
+    const evict = async (cache: CacheService, args: unknown[], result?: unknown) => {
+      const target = scope(cache, options.namespace);
+      if (options.allEntries) await target.clear();
+      if (keysOf) await target.del(keysOf(args, result));
+      if (tagsOf) await target.invalidateTags(tagsOf(args, result));
+    };
+    return async function (this: Host, ...args: unknown[]) {
+      const cache = this[CACHE];
+      const active = !!cache && (!options.condition || options.condition(...args));
+      if (active && options.beforeInvocation) await evict(cache!, args);
+      const result = await original.apply(this, args);
+      if (active && !options.beforeInvocation) await evict(cache!, args, result);
+      return result;
+    };
+  });
+}
+
+function scope(cache: CacheService, namespace: string | undefined): CacheNamespace {
+  return namespace ? cache.namespace(namespace) : cache;
+}
+
+function wrap(name: string, build: (where: string, original: Method) => Method): MethodDecorator {
+  return (target, propertyKey, descriptor) => {
+    const where = `${target.constructor.name}.${String(propertyKey)}`;
+    const original = descriptor.value as unknown as Method;
+    if (typeof original !== 'function') throw new RediskitError('INVALID_DECORATOR', `@${name} must decorate a method (${where})`);
+    const wrapped = build(where, original);
+    // Keep the name and what other decorators stored on the original method.
+    Object.defineProperty(wrapped, 'name', { value: original.name });
+    for (const key of Reflect.getOwnMetadataKeys(original)) Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), wrapped);
+    descriptor.value = wrapped as never;
+    if (!Reflect.getOwnMetadata(INJECTED, target)) {
+      Reflect.defineMetadata(INJECTED, true, target);
+      Inject(CacheService)(target, CACHE);
+      Optional()(target, CACHE);
+    }
+    return descriptor;
+  };
+}

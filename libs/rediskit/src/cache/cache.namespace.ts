@@ -1,0 +1,292 @@
+import { RediskitArgumentError, RediskitError } from '../errors.js';
+import { encodeKeyPart, type Keyspace } from '../keyspace/keyspace.js';
+import { defaultCallOptions, resolveCallOptions, type CallOptions } from './cache-call-options.js';
+import type { CacheGetOptions, CacheSetOptions } from './cache.options.js';
+import type { CacheStatsSnapshot } from './cache-stats.js';
+import type { CacheEngine, NamespaceRef } from './cache.engine.js';
+import { encodeGlob } from './glob.js';
+import { stableHash } from './stable-hash.js';
+import { TagVersions } from './tag-versions.js';
+
+/** One entry for `setMany`. */
+export interface CacheEntryInput<T = unknown> extends CacheSetOptions {
+  key: string;
+  value: T;
+}
+
+/** One entry for `warm`: loaded only when missing. */
+export interface CacheWarmInput<T = unknown> extends CacheSetOptions {
+  key: string;
+  loader: () => T | Promise<T>;
+}
+
+/** Identifies a database query for `cacheQuery`. */
+export interface QueryDescriptor {
+  /** The model (table, entity) the query reads: the entry is tagged `model:<model>`. */
+  model: string;
+  /** The operation, e.g. `findMany`. */
+  operation: string;
+  /** The query arguments; hashed independently of key order. */
+  args?: unknown;
+}
+
+/**
+ * The cache API, bound to one namespace: keys, `clear()` and `invalidatePattern()` stay inside
+ * it. Tags are shared by every namespace, so `invalidateTags(['user:1'])` reaches entries of
+ * any namespace tagged `user:1`. `CacheService` is the `default` namespace; `namespace(name)`
+ * returns another view over the same layers.
+ *
+ * @example
+ * const users = cache.namespace('users');
+ * const user = await users.getOrSet(`user:${id}`, () => db.user.find(id), { ttl: '10m', tags: [`user:${id}`] });
+ */
+export class CacheNamespace {
+  protected readonly ref: NamespaceRef;
+  private defaultsCache?: CallOptions;
+
+  constructor(
+    protected readonly engine: CacheEngine,
+    protected readonly keyspace: Keyspace,
+    readonly name: string,
+  ) {
+    if (typeof name !== 'string' || name.length === 0) throw new RediskitArgumentError('namespace', `must be a non-empty string, got ${JSON.stringify(name)}`);
+    const sep = keyspace.separator;
+    this.ref = {
+      name,
+      prefix: keyspace.key('cache', name) + sep,
+      lockPrefix: keyspace.key('cache-lock', name) + sep,
+      stats: engine.stats.of(name),
+    };
+  }
+
+  /** A view on another namespace (nested names join with `:`). */
+  namespace(name: string): CacheNamespace {
+    if (typeof name !== 'string' || name.length === 0) throw new RediskitArgumentError('namespace', `must be a non-empty string, got ${JSON.stringify(name)}`);
+    const full = this.isRoot ? name : `${this.name}:${name}`;
+    return this.engine.view(full, () => new CacheNamespace(this.engine, this.keyspace, full)) as CacheNamespace;
+  }
+
+  /**
+   * The fresh value of `key`, or `undefined`. Never throws for Redis trouble (a failure reads
+   * as a miss, or as the memory layer's value while it is still fresh).
+   *
+   * @example
+   * const user = await cache.get<User>('user:1');
+   */
+  get<T = unknown>(key: string, options?: CacheGetOptions): Promise<T | undefined> {
+    let full: string;
+    try {
+      full = this.full(key);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.engine.get<T>(this.ref, full, options?.skipL1 ?? false);
+  }
+
+  /** Values of several keys, in order (`undefined` for misses). */
+  getMany<T = unknown>(keys: string[], options?: CacheGetOptions): Promise<(T | undefined)[]> {
+    this.checkArray(keys, 'keys');
+    return Promise.all(keys.map((k) => this.get<T>(k, options)));
+  }
+
+  /**
+   * Stores a value: Redis first, then memory (write-through), then other instances drop their
+   * memory copy. A Redis failure is counted in `stats().failedWrites`, not thrown.
+   *
+   * @example
+   * await cache.set('user:1', user, { ttl: '10m', tags: ['user:1', 'org:7'] });
+   */
+  async set<T>(key: string, value: T, options?: CacheSetOptions): Promise<void> {
+    const full = this.full(key);
+    const o = resolveCallOptions(this.defaults, options, key);
+    let versions: Map<string, number> | undefined | null;
+    if (o.expandedTags) versions = await this.engine.tags.current(o.expandedTags).catch(() => null);
+    await this.engine.store(this.ref, full, value, o, versions);
+  }
+
+  /** Stores several entries. */
+  async setMany<T>(entries: CacheEntryInput<T>[]): Promise<void> {
+    this.checkArray(entries, 'entries');
+    await Promise.all(entries.map(({ key, value, ...options }) => this.set(key, value, options)));
+  }
+
+  /**
+   * Removes one or many keys here, in Redis and on every other instance; returns how many
+   * Redis held. Throws `RediskitInvalidationError` when Redis cannot be reached.
+   */
+  async del(keys: string | string[]): Promise<number> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    if (list.length === 0) return Promise.resolve(0);
+    return this.engine.del(this.ref, list.map((k) => this.full(k)));
+  }
+
+  /** True when `key` has a fresh value. */
+  async has(key: string, options?: CacheGetOptions): Promise<boolean> {
+    return (await this.get(key, options)) !== undefined;
+  }
+
+  /** Milliseconds of freshness left, or `undefined` when the key is missing or stale. */
+  async ttl(key: string): Promise<number | undefined> {
+    return this.engine.ttl(this.ref, this.full(key));
+  }
+
+  /**
+   * The cached value, or the loader's (stored before it is returned). Concurrent misses in
+   * one process call the loader once; with `lock: true`, once across instances. With Redis
+   * down it serves memory or calls the loader: Redis errors never reach the caller.
+   *
+   * @example
+   * const posts = await cache.getOrSet(`posts:${userId}`, () => db.posts(userId), {
+   *   ttl: '5m', grace: '1h', tags: [`user:${userId}`], lock: true, timeout: { soft: 100, hard: 2000 },
+   * });
+   */
+  getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: CacheSetOptions): Promise<T> {
+    let full: string;
+    let o: CallOptions;
+    try {
+      if (typeof loader !== 'function') throw new RediskitArgumentError('loader', `must be a function, got ${typeof loader}`);
+      full = this.full(key);
+      o = resolveCallOptions(this.defaults, options, key);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.engine.getOrSet<T>(this.ref, full, loader, o);
+  }
+
+  /** Loads the entries that are missing (each through `getOrSet`); returns how many loaders ran. */
+  async warm<T>(entries: CacheWarmInput<T>[]): Promise<number> {
+    this.checkArray(entries, 'entries');
+    let loaded = 0;
+    await Promise.all(
+      entries.map(({ key, loader, ...options }) =>
+        this.getOrSet(
+          key,
+          () => {
+            loaded++;
+            return loader();
+          },
+          options,
+        ),
+      ),
+    );
+    return loaded;
+  }
+
+  /**
+   * Invalidates every entry carrying one of `tags`, in O(1) per tag whatever the number of
+   * entries, atomically, on every instance. `user` also invalidates `user:1`. After it
+   * returns, this instance never serves an invalidated entry.
+   *
+   * @example
+   * await cache.invalidateTags(['user:1', 'org:7']);
+   */
+  async invalidateTags(tags: string | string[]): Promise<void> {
+    const list = Array.isArray(tags) ? tags : [tags];
+    if (list.length === 0) return;
+    TagVersions.expand(list);
+    await this.engine.invalidateTags(this.ref, [...new Set(list)]);
+  }
+
+  /**
+   * Removes keys of this namespace matching a glob (`*`, `?`): SCAN on every master, UNLINK in
+   * batches, and every instance drops them from memory. Returns how many Redis removed.
+   *
+   * @example
+   * await cache.invalidatePattern('user:*');
+   */
+  async invalidatePattern(glob: string): Promise<number> {
+    if (typeof glob !== 'string' || glob.length === 0) throw new RediskitArgumentError('pattern', `must be a non-empty string, got ${JSON.stringify(glob)}`);
+    return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator));
+  }
+
+  /** Removes every key of this namespace (memory, Redis, other instances). */
+  async clear(): Promise<number> {
+    return this.engine.invalidatePattern(this.ref, this.ref.prefix + '*');
+  }
+
+  /**
+   * Caches a database query result under a hash of its arguments, tagged `model:<model>`
+   * (plus `options.tags`), so `invalidateModel(model)` drops every cached query of that model.
+   *
+   * @example
+   * const rows = await cache.cacheQuery({ model: 'Post', operation: 'findMany', args: { where: { authorId } } },
+   *   () => prisma.post.findMany({ where: { authorId } }), { ttl: '1m' });
+   */
+  async cacheQuery<T>(query: QueryDescriptor, run: () => T | Promise<T>, options: CacheSetOptions = {}): Promise<T> {
+    if (!query || typeof query.model !== 'string' || !query.model) throw new RediskitArgumentError('query.model', `must be a non-empty string, got ${JSON.stringify(query?.model)}`);
+    if (typeof query.operation !== 'string' || !query.operation) throw new RediskitArgumentError('query.operation', `must be a non-empty string, got ${JSON.stringify(query.operation)}`);
+    const key = `query:${query.model}:${query.operation}:${stableHash(query.args ?? null)}`;
+    return this.getOrSet(key, run, { ...options, tags: [`model:${query.model}`, ...(options.tags ?? [])] });
+  }
+
+  /** Invalidates every `cacheQuery` result of `model`. */
+  async invalidateModel(model: string): Promise<void> {
+    if (typeof model !== 'string' || !model) throw new RediskitArgumentError('model', `must be a non-empty string, got ${JSON.stringify(model)}`);
+    return this.invalidateTags([`model:${model}`]);
+  }
+
+  /**
+   * Writes the cache now (like `set`) and queues the value for the `writeBehind.persist`
+   * function of the module options, which receives batches; retried on failure and flushed on
+   * shutdown. Waits when the queue is full.
+   *
+   * @example
+   * await cache.setBehind(`counter:${id}`, next);   // persisted to the database within flushInterval
+   */
+  async setBehind<T>(key: string, value: T, options?: CacheSetOptions): Promise<void> {
+    const queue = this.engine.writeBehind;
+    if (!queue) throw new RediskitError('NOT_CONFIGURED', 'setBehind needs cache.writeBehind.persist in the module options');
+    await this.set(key, value, options);
+    await queue.enqueue({ key, namespace: this.name, value });
+  }
+
+  /** Persists everything the write-behind queue holds now. */
+  async flushWriteBehind(): Promise<void> {
+    await this.engine.writeBehind?.flush();
+  }
+
+  /** Hits, misses per layer, loader calls, stale served and errors of this namespace. */
+  stats(): CacheStatsSnapshot {
+    const all = this.snapshot();
+    const own = all.namespaces[this.name];
+    return { ...all, ...own, namespaces: { [this.name]: own } };
+  }
+
+  protected snapshot(): CacheStatsSnapshot {
+    const all = this.engine.stats.snapshot(!!this.engine.memory, !!this.engine.bus?.healthy);
+    const queue = this.engine.writeBehind;
+    return queue ? { ...all, writeBehind: { ...queue.stats(), pending: queue.size } } : all;
+  }
+
+  /** The Redis key of `key` in this namespace (for tooling and tests). */
+  redisKey(key: string): string {
+    return this.full(key);
+  }
+
+  /** The service itself: its child namespaces are not nested below `default`. */
+  protected get isRoot(): boolean {
+    return false;
+  }
+
+  protected get defaults(): CallOptions {
+    return (this.defaultsCache ??= defaultCallOptions(this.engine.defaults));
+  }
+
+  // Remembers recent keys' Redis keys: hot keys skip encoding, and the memory layer then looks
+  // up a string whose hash is already computed (a hit costs a fraction of building the key).
+  private readonly fullKeys = new Map<string, string>();
+
+  private full(key: string): string {
+    let full = this.fullKeys.get(key);
+    if (full !== undefined) return full;
+    if (typeof key !== 'string' || key.length === 0) throw new RediskitArgumentError('key', `must be a non-empty string, got ${JSON.stringify(key)}`);
+    full = this.ref.prefix + encodeKeyPart(key, this.keyspace.separator);
+    if (this.fullKeys.size >= 10_000) this.fullKeys.clear();
+    this.fullKeys.set(key, full);
+    return full;
+  }
+
+  private checkArray(v: unknown, name: string): void {
+    if (!Array.isArray(v)) throw new RediskitArgumentError(name, `must be an array, got ${typeof v}`);
+  }
+}

@@ -1,0 +1,66 @@
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Codec } from '../codec/codec.js';
+import type { RedisRegistry } from '../connection/redis.registry.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import { resolveDefaults } from './cache-call-options.js';
+import { CacheEngine } from './cache.engine.js';
+import { CacheNamespace } from './cache.namespace.js';
+import type { CacheOptions } from './cache.options.js';
+import type { CacheStatsSnapshot } from './cache-stats.js';
+import { WriteBehindQueue } from './write-behind.queue.js';
+
+/** Name of the namespace `CacheService` itself reads and writes. */
+export const DEFAULT_CACHE_NAMESPACE = 'default';
+
+/**
+ * A multi-layer cache: an in-process LRU (L1) in front of Redis (L2), with tags, stampede
+ * protection, stale-while-revalidate and an invalidation bus that keeps every instance's
+ * memory coherent. It is the `default` namespace; `namespace(name)` gives scoped views.
+ *
+ * @example
+ * @Injectable()
+ * export class UserService {
+ *   constructor(private readonly cache: CacheService) {}
+ *   find(id: string) {
+ *     return this.cache.getOrSet(`user:${id}`, () => this.db.findUser(id), { ttl: '10m', tags: [`user:${id}`] });
+ *   }
+ * }
+ */
+@Injectable()
+export class CacheService extends CacheNamespace implements BeforeApplicationShutdown {
+  private constructor(engine: CacheEngine, keyspace: Keyspace) {
+    super(engine, keyspace, DEFAULT_CACHE_NAMESPACE);
+  }
+
+  /** Builds the cache and connects its invalidation bus (used by the module's provider). */
+  static async create(registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, options: CacheOptions = {}): Promise<CacheService> {
+    const l1 = options.l1;
+    const engine = new CacheEngine({
+      connection: registry.get(options.connection),
+      codec,
+      metrics,
+      defaults: resolveDefaults(options),
+      memory: l1 === false ? false : { maxEntries: l1?.maxEntries ?? 10_000, maxBytes: l1?.maxBytes ?? 64 * 1024 * 1024, mode: l1?.mode ?? 'freeze' },
+      tagHashKey: keyspace.key('cache-tags'),
+      busChannel: options.bus === false ? false : keyspace.key('cache-bus'),
+      writeBehind: options.writeBehind ? new WriteBehindQueue(options.writeBehind, metrics) : undefined,
+    });
+    await engine.start();
+    return new CacheService(engine, keyspace);
+  }
+
+  protected override get isRoot(): boolean {
+    return true;
+  }
+
+  /** Every namespace's counters, and totals. */
+  override stats(): CacheStatsSnapshot {
+    return this.snapshot();
+  }
+
+  /** Waits for background refreshes and writes, then stops listening to the bus. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.engine.stop();
+  }
+}

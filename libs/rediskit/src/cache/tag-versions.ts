@@ -1,0 +1,131 @@
+import { LRUCache } from 'lru-cache';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import { RediskitArgumentError } from '../errors.js';
+import { bumpTagsScript } from './bump-tags.lua.js';
+
+/** Result of checking an entry's tag versions against what this instance knows. */
+export type TagCheck = 'valid' | 'stale' | 'unknown';
+
+/**
+ * Tag invalidation in O(1): each tag has a version in one Redis hash; an entry records the
+ * versions of its tags when its value was produced, and is stale as soon as one of them is
+ * lower than the tag's current version. Invalidating a tag is one HINCRBY, whatever the number
+ * of entries carrying it. Tags are hierarchical: an entry tagged `user:1` records `user` and
+ * `user:1`, so invalidating `user` reaches it.
+ *
+ * Versions are kept in memory while the invalidation bus keeps them current (`trustLocal`),
+ * so a hit costs map lookups, not a round trip; otherwise they are read from Redis each time.
+ */
+export class TagVersions {
+  private readonly local = new LRUCache<string, number>({ max: 50_000 });
+  private readonly fetching = new Map<string, Promise<number>>();
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly hashKey: string,
+    private readonly trustLocal: () => boolean,
+  ) {}
+
+  /** `['user:1:posts']` → `['user', 'user:1', 'user:1:posts']`, without duplicates. */
+  static expand(tags: readonly string[], argument = 'tags'): string[] {
+    const out = new Set<string>();
+    for (const tag of tags) {
+      if (typeof tag !== 'string' || tag.length === 0 || tag.length > 1024) {
+        throw new RediskitArgumentError(argument, `must be non-empty strings (at most 1024 characters), got ${JSON.stringify(tag)}`);
+      }
+      let at = tag.indexOf(':');
+      while (at > 0) {
+        out.add(tag.slice(0, at));
+        at = tag.indexOf(':', at + 1);
+      }
+      out.add(tag);
+    }
+    return [...out];
+  }
+
+  /** Checks recorded versions against the versions known in memory, without Redis. */
+  check(recorded: Map<string, number>): TagCheck {
+    if (!this.trustLocal()) return 'unknown';
+    let result: TagCheck = 'valid';
+    for (const [tag, version] of recorded) {
+      const current = this.local.get(tag);
+      if (current === undefined || version > current) result = 'unknown';
+      else if (version < current) return 'stale';
+    }
+    return result;
+  }
+
+  /** True when the recorded versions are current; reads Redis when memory cannot tell. Throws when Redis cannot be read. */
+  async isValid(recorded: Map<string, number>): Promise<boolean> {
+    const quick = this.check(recorded);
+    if (quick !== 'unknown') return quick === 'valid';
+    const current = await this.fetch([...recorded.keys()]);
+    for (const [tag, version] of recorded) if (version !== current.get(tag)) return false;
+    return true;
+  }
+
+  /** The current versions of expanded tags (memory first, then Redis). */
+  async current(expanded: readonly string[]): Promise<Map<string, number>> {
+    if (this.trustLocal()) {
+      const known = new Map<string, number>();
+      for (const tag of expanded) {
+        const v = this.local.get(tag);
+        if (v === undefined) return this.fetch(expanded);
+        known.set(tag, v);
+      }
+      return known;
+    }
+    return this.fetch(expanded);
+  }
+
+  /** Raises the versions of `tags` atomically; memory is updated before it returns. */
+  async bump(tags: readonly string[]): Promise<Record<string, number>> {
+    // Forget first: if Redis cannot be reached, entries with these tags must not be served from memory.
+    for (const tag of tags) this.local.delete(tag);
+    const versions = await this.connection.script<number[]>(bumpTagsScript, [this.hashKey], [...tags]);
+    const out: Record<string, number> = {};
+    tags.forEach((tag, i) => {
+      out[tag] = Number(versions[i]);
+    });
+    this.apply(out);
+    return out;
+  }
+
+  /** Records versions learned from another instance (never lowers one). */
+  apply(versions: Record<string, number>): void {
+    for (const tag in versions) {
+      const v = versions[tag];
+      const known = this.local.get(tag);
+      if (known === undefined || v > known) this.local.set(tag, v);
+    }
+  }
+
+  /** Forgets every version (the bus lost messages). */
+  clear(): void {
+    this.local.clear();
+  }
+
+  private async fetch(tags: readonly string[]): Promise<Map<string, number>> {
+    const missing = tags.filter((t) => !this.fetching.has(t));
+    if (missing.length > 0) {
+      const pending = this.connection.run((c) => c.hmget(this.hashKey, ...missing));
+      missing.forEach((tag, i) => {
+        const one = pending.then((values) => Number(values[i] ?? 0));
+        this.fetching.set(tag, one);
+        one.then(
+          (v) => {
+            if (this.fetching.get(tag) === one) this.fetching.delete(tag);
+            if (this.trustLocal()) this.apply({ [tag]: v });
+          },
+          () => {
+            if (this.fetching.get(tag) === one) this.fetching.delete(tag);
+          },
+        );
+      });
+    }
+    const values = await Promise.all(tags.map((t) => this.fetching.get(t)!));
+    const out = new Map<string, number>();
+    tags.forEach((tag, i) => out.set(tag, Math.max(values[i], this.trustLocal() ? (this.local.get(tag) ?? 0) : 0)));
+    return out;
+  }
+}

@@ -1,0 +1,199 @@
+import { Logger } from '@nestjs/common';
+import { Cluster, type ClusterOptions, type Redis } from 'ioredis';
+import { connectionKind, type ClusterConnectionOptions, type ConnectionKind, type RedisConnectionOptions } from '../options/connection-options.js';
+import type { LuaScript } from '../scripts/lua-script.js';
+import { ScriptRunner, type ScriptArg } from '../scripts/script-runner.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { connectClient, createClient, describeConnection, type RedisClient } from './client.factory.js';
+import { connectionDefaults } from '../options/connection-defaults.js';
+import { RediskitConnectionError } from '../errors.js';
+import { toMs } from '../options/duration.js';
+
+/** Connection-level changes for {@link RedisConnection.duplicate}. */
+export interface DuplicateTuning {
+  /** Reconnect backoff of the duplicate (e.g. shorter for a subscriber). */
+  reconnect?: RedisConnectionOptions['reconnect'];
+  /** Extra ioredis ClusterOptions (cluster connections only), e.g. `{ shardedSubscribers: true }`. */
+  cluster?: Partial<Omit<ClusterOptions, 'redisOptions'>>;
+}
+
+/**
+ * One named Redis connection: the ioredis client, its circuit breaker and its script runner.
+ * Capabilities call Redis through `run` / `script` so the breaker sees every failure.
+ *
+ * @example
+ * const value = await connection.run((redis) => redis.get(key));
+ */
+export class RedisConnection {
+  readonly kind: ConnectionKind;
+  readonly client: RedisClient;
+  readonly breaker: CircuitBreaker;
+  /** Where this connection points, for messages (no credentials). */
+  readonly address: string;
+  private readonly scripts: ScriptRunner;
+  private readonly logger: Logger;
+  private readonly duplicates = new Set<RedisClient>();
+  private redirectClient?: RedisClient;
+  private redirectScripts?: ScriptRunner;
+  private outage = false;
+
+  constructor(
+    readonly name: string,
+    private readonly options: RedisConnectionOptions,
+    breaker: CircuitBreakerOptions | false = {},
+  ) {
+    this.kind = connectionKind(options);
+    this.address = describeConnection(options);
+    this.logger = new Logger(`Redis:${name}`);
+    this.client = this.watch(createClient(name, options));
+    this.breaker = new CircuitBreaker(name, breaker, () => this.client.status === 'ready');
+    this.scripts = new ScriptRunner(this.client);
+  }
+
+  get isCluster(): boolean {
+    return this.client instanceof Cluster;
+  }
+
+  /** True when commands can be sent right now (not reconnecting). */
+  get isReady(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  /** Connects and waits for `ready`, at most `timeout` ms. */
+  connect(timeout: number): Promise<void> {
+    return connectClient(this.client, this.address, timeout);
+  }
+
+  /**
+   * Runs Redis commands through the circuit breaker. On a cluster, a command redirected while
+   * a slot migrates is sent again on a client without auto-pipelining, so `fn` must be one
+   * command or idempotent.
+   */
+  run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
+    const pending = this.breaker.execute(() => fn(this.client));
+    return this.isCluster ? pending.catch((e) => this.retryRedirected(e, () => fn(this.redirects()))) : pending;
+  }
+
+  /** Runs a Lua script (EVALSHA) through the circuit breaker. */
+  script<T = unknown>(script: LuaScript, keys: string[], args: ScriptArg[] = []): Promise<T> {
+    return this.scriptVia('run', script, keys, args);
+  }
+
+  /** Like {@link script}, with bulk replies as Buffers. */
+  scriptBuffer<T = unknown>(script: LuaScript, keys: string[], args: ScriptArg[] = []): Promise<T> {
+    return this.scriptVia('runBuffer', script, keys, args);
+  }
+
+  private scriptVia<T>(method: 'run' | 'runBuffer', script: LuaScript, keys: string[], args: ScriptArg[]): Promise<T> {
+    const pending = this.breaker.execute(() => this.scripts[method]<T>(script, keys, args));
+    if (!this.isCluster) return pending;
+    return pending.catch((e) => this.retryRedirected(e, () => this.redirectScripts![method]<T>(script, keys, args)));
+  }
+
+  /** The masters to visit for keyspace-wide work (SCAN): every master of a cluster, else the client. */
+  masters(): Redis[] {
+    return this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+  }
+
+  /**
+   * A second client with the same options (a subscriber, a blocking reader), connected and
+   * closed together with this one. `overrides` are ioredis options applied on top; `tuning`
+   * replaces the reconnect backoff and, on a cluster, adds ioredis ClusterOptions.
+   */
+  async duplicate(
+    purpose: string,
+    overrides: RedisConnectionOptions['redisOptions'] = {},
+    timeout = 10_000,
+    tuning: DuplicateTuning = {},
+  ): Promise<RedisClient> {
+    const options = { ...this.options, redisOptions: { ...this.options.redisOptions, ...overrides } } as RedisConnectionOptions;
+    if (tuning.reconnect) options.reconnect = tuning.reconnect;
+    if (tuning.cluster && 'cluster' in options && options.cluster) options.cluster = { ...options.cluster, ...tuning.cluster };
+    const client = this.watch(createClient(`${this.name}:${purpose}`, options));
+    this.duplicates.add(client);
+    await connectClient(client, this.address, timeout);
+    return client;
+  }
+
+  /** QUIT every client (replies in flight still arrive), then waits until each socket is closed. */
+  async close(): Promise<void> {
+    await Promise.all([this.client, ...this.duplicates].map(closeClient));
+  }
+
+  // ioredis' auto-pipelining fails every command of a pipeline that mixes ASK/MOVED replies
+  // with successful writes (ioredis #2075), which happens while a slot migrates. A redirected
+  // command was not executed, so it is safe to send again on a client that does not pipeline
+  // automatically and follows ASK/MOVED per command. The same holds for NOSCRIPT: after a
+  // node restarts, an auto-pipelined EVALSHA reaches its empty script cache without ioredis'
+  // EVAL fallback; the script did not run, and the other client falls back to EVAL.
+  private retryRedirected<T>(error: unknown, again: () => Promise<T>): Promise<T> {
+    if (!this.isCluster || !/^(ASK|MOVED|TRYAGAIN|NOSCRIPT) /.test((error as Error)?.message ?? '')) return Promise.reject(error);
+    this.redirects();
+    return this.breaker.execute(again);
+  }
+
+  private redirects(): RedisClient {
+    if (!this.redirectClient) {
+      const o = this.options as ClusterConnectionOptions;
+      this.redirectClient = this.watch(createClient(`${this.name}:redirects`, { ...o, cluster: { ...o.cluster, enableAutoPipelining: false } }));
+      this.redirectScripts = new ScriptRunner(this.redirectClient);
+      this.duplicates.add(this.redirectClient);
+    }
+    return this.redirectClient;
+  }
+
+  // One log line per outage rather than one per reconnect attempt.
+  private watch<C extends RedisClient>(client: C): C {
+    client.on('error', (err: Error) => {
+      if (this.outage) return;
+      this.outage = true;
+      this.logger.warn(`${this.address}: ${err.message}`);
+    });
+    client.on('ready', () => {
+      if (this.outage) this.logger.log(`${this.address}: connection restored`);
+      this.outage = false;
+    });
+    if (!(client instanceof Cluster)) this.bindReadyTimeout(client);
+    return client;
+  }
+
+  // A hung server (SIGSTOP, a stuck VM) still accepts TCP, so a reconnect "connects" and then
+  // waits forever for the ready check while queued commands wait with it. Dropping a socket
+  // that is not ready within commandTimeout turns that into failed attempts, which end in
+  // MaxRetriesPerRequest errors instead of a hang.
+  private bindReadyTimeout(client: Redis): void {
+    const timeout = toMs(this.options.commandTimeout ?? connectionDefaults().commandTimeout);
+    let timer: NodeJS.Timeout | undefined;
+    const clear = () => clearTimeout(timer);
+    client.on('connect', () => {
+      clear();
+      timer = setTimeout(() => client.status === 'connect' && client.stream?.destroy(new Error(`not ready within ${timeout}ms`)), timeout);
+      timer.unref();
+    });
+    client.on('ready', clear);
+    client.on('close', () => {
+      clear();
+      // ioredis parks the commands in flight at a disconnect until the next `ready`, where with
+      // autoResendUnfulfilledCommands off it drops them unanswered; a hung server is never
+      // ready at all. Fail them now: they may or may not have run, the caller decides.
+      const internals = client as unknown as { prevCommandQueue?: { length: number; shift(): { command: { reject(e: Error): void } } } | null };
+      const parked = internals.prevCommandQueue;
+      if (!parked?.length) return;
+      internals.prevCommandQueue = null;
+      const error = new RediskitConnectionError(`Connection to ${this.address} lost before the reply`);
+      while (parked.length > 0) parked.shift().command.reject(error);
+    });
+  }
+}
+
+async function closeClient(client: RedisClient): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  await client.quit().catch(() => client.disconnect());
+  // A socket that does not close within a second is dropped.
+  await Promise.race([ended, new Promise<void>((r) => setTimeout(r, 1000).unref())]);
+  // Only now: ioredis arms a 2 s timer on disconnect() that a closed socket never clears.
+  // Through Sentinel, ioredis keeps its failover detector's sentinel connections after QUIT
+  // (they reconnect forever once the sentinels go away): disconnect() is what closes them.
+  if ((client.status as string) !== 'end' || (client as Redis).options?.sentinels) client.disconnect();
+}

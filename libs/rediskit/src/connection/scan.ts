@@ -1,0 +1,31 @@
+import type { RedisConnection } from './redis-connection.js';
+
+/**
+ * Yields batches of keys matching `pattern` from every master (never KEYS). On a cluster
+ * each master is scanned in turn; keys may repeat if slots move during the scan.
+ */
+export async function* scanKeys(connection: RedisConnection, pattern: string, count = 500): AsyncGenerator<string[]> {
+  for (const node of connection.masters()) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await connection.breaker.execute(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', count));
+      cursor = next;
+      if (keys.length > 0) yield keys;
+    } while (cursor !== '0');
+  }
+}
+
+/** UNLINKs every key matching `pattern`, batch by batch, and returns how many were removed. */
+export async function unlinkMatching(connection: RedisConnection, pattern: string, count = 500): Promise<number> {
+  let removed = 0;
+  for await (const keys of scanKeys(connection, pattern, count)) {
+    if (!connection.isCluster) {
+      removed += await connection.run((client) => client.unlink(...keys));
+      continue;
+    }
+    // A batch spans slots: one UNLINK per key, which auto-pipelining sends per node together.
+    const results = await connection.run((client) => Promise.all(keys.map((k) => client.unlink(k))));
+    removed += results.reduce((a, b) => a + b, 0);
+  }
+  return removed;
+}

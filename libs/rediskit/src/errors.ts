@@ -1,0 +1,55 @@
+/**
+ * Every error nestjs-rediskit throws is a `RediskitError` with a stable `code`, so callers can
+ * branch on `err.code` instead of parsing messages.
+ *
+ * @example
+ * try { await cache.set('', 1) } catch (e) { if (e instanceof RediskitError && e.code === 'INVALID_ARGUMENT') ... }
+ */
+export class RediskitError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Module options are invalid; `problems` lists every bad field. */
+export class RediskitConfigError extends RediskitError {
+  constructor(readonly problems: string[]) {
+    super('INVALID_OPTIONS', `Invalid nestjs-rediskit options:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** An argument passed to a rediskit API is invalid; the message names the argument. */
+export class RediskitArgumentError extends RediskitError {
+  constructor(
+    readonly argument: string,
+    problem: string,
+  ) {
+    super('INVALID_ARGUMENT', `${argument} ${problem}`);
+  }
+}
+
+/** Redis could not be reached (boot, or a command while the connection is down). */
+export class RediskitConnectionError extends RediskitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONNECTION', message, options);
+  }
+}
+
+/** The circuit breaker is open: the call failed fast without touching Redis. */
+export class RediskitCircuitOpenError extends RediskitError {
+  constructor(readonly connection: string) {
+    super('CIRCUIT_OPEN', `Circuit breaker for Redis connection "${connection}" is open`);
+  }
+}
+
+/** A value could not be serialized or deserialized; the message names the key. */
+export class RediskitSerializationError extends RediskitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SERIALIZATION', message, options);
+  }
+}

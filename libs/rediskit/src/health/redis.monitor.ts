@@ -1,0 +1,276 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import { RedisRegistry } from '../connection/redis.registry.js';
+import { Keyspace } from '../keyspace/keyspace.js';
+import { firstKey, namespaceOf } from '../metrics/command-namespace.js';
+import type { SlowCommand } from '../metrics/command.instrumentation.js';
+import { RedisConnectionMetrics } from '../metrics/connection.metrics.js';
+import { MetricsService, type CounterMetric, type GaugeMetric } from '../metrics/metrics.service.js';
+import { toPositiveMs } from '../options/duration.js';
+import type { RedisModuleOptions } from '../options/redis-module-options.js';
+import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
+import { HEALTH_DEFAULTS, type MonitorOptions } from './health.options.js';
+import { alertsOf, type RedisAlert, type RedisSample } from './monitor.alerts.js';
+import { infoNumber, nodeAddress, parseInfo } from './redis-info.js';
+
+/** A SLOWLOG entry, reduced to what is safe to log: no arguments, no key, only its namespace. */
+export interface SlowlogEntry {
+  connection: string;
+  node: string;
+  id: number;
+  /** Lower-case command name. */
+  command: string;
+  namespace: string;
+  durationMs: number;
+  /** When Redis logged it (ms since epoch). */
+  at: number;
+}
+
+/** The events of {@link RedisMonitor}. */
+export interface RedisMonitorEvents {
+  /** Every node sampled. */
+  sample: (sample: RedisSample) => void;
+  /** A threshold was crossed (once, until it is resolved). */
+  alert: (alert: RedisAlert) => void;
+  /** A raised alert is back under its threshold. */
+  resolved: (alert: RedisAlert) => void;
+  /** A command of this application was slower than `slowOperationThreshold`. */
+  slow: (command: SlowCommand) => void;
+  /** A new SLOWLOG entry on a node. */
+  slowlog: (entry: SlowlogEntry) => void;
+}
+
+interface NodeState {
+  evictedKeys?: number;
+  hits?: number;
+  misses?: number;
+  slowlogId?: number;
+}
+
+// Repeated slow-command lines for the same command and namespace are folded for this long.
+const SLOW_LOG_EVERY_MS = 10_000;
+
+/**
+ * Watches Redis for the operator: samples INFO (memory, fragmentation, evictions, clients,
+ * ops/s, keyspace hit ratio) and SLOWLOG of every master of every connection on an interval,
+ * updates the `redis_*` gauges, emits `alert` / `resolved` events when thresholds are crossed,
+ * and logs commands of this application slower than `slowOperationThreshold` (100 ms by default)
+ * with their namespace, never their key.
+ *
+ * @example
+ * monitor.on('alert', (a) => pager.notify(`${a.alert} on ${a.node}: ${a.message}`));
+ * const samples = await monitor.sampleNow();
+ */
+@Injectable()
+export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('RedisMonitor');
+  private readonly events = new EventEmitter();
+  private readonly options: MonitorOptions | false;
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly active = new Map<string, RedisAlert>();
+  private readonly latestSamples = new Map<string, RedisSample>();
+  private readonly slowLogged = new Map<string, { at: number; folded: number }>();
+  private readonly stopSlow: () => void;
+  private timer?: NodeJS.Timeout;
+  private sampling?: Promise<RedisSample[]>;
+  private readonly gauges: Record<'used' | 'max' | 'fragmentation' | 'clients' | 'ops' | 'hitRatio', GaugeMetric>;
+  private readonly counters: Record<'evictions' | 'slowlog' | 'alerts' | 'slowCommands', CounterMetric>;
+
+  constructor(
+    private readonly registry: RedisRegistry,
+    private readonly keyspace: Keyspace,
+    metrics: MetricsService,
+    connectionMetrics: RedisConnectionMetrics,
+    @Inject(REDIS_MODULE_OPTIONS) options: RedisModuleOptions,
+  ) {
+    this.options = options.health?.monitor ?? {};
+    const node = ['connection', 'node'];
+    this.gauges = {
+      used: metrics.gauge('redis_memory_used_bytes', 'used_memory of a Redis node', node),
+      max: metrics.gauge('redis_memory_max_bytes', 'maxmemory of a Redis node (0: no limit)', node),
+      fragmentation: metrics.gauge('redis_memory_fragmentation_ratio', 'mem_fragmentation_ratio of a Redis node', node),
+      clients: metrics.gauge('redis_connected_clients', 'connected_clients of a Redis node', node),
+      ops: metrics.gauge('redis_ops_per_second', 'instantaneous_ops_per_sec of a Redis node', node),
+      hitRatio: metrics.gauge('redis_keyspace_hit_ratio', 'Keyspace hits / lookups of a Redis node between two samples', node),
+    };
+    this.counters = {
+      evictions: metrics.counter('redis_evicted_keys_total', 'Keys evicted by a Redis node, seen by the monitor', node),
+      slowlog: metrics.counter('redis_slowlog_entries_total', 'SLOWLOG entries of a Redis node, seen by the monitor', node),
+      alerts: metrics.counter('redis_alerts_total', 'Monitor alerts raised, by alert', ['connection', 'alert']),
+      slowCommands: metrics.counter('redis_slow_commands_total', 'Commands of this application slower than slowOperationThreshold', ['connection', 'command', 'namespace']),
+    };
+    this.stopSlow = this.options === false ? () => undefined : connectionMetrics.onSlow((c) => this.reportSlow(c));
+  }
+
+  /** Subscribes to a monitor event; returns a function that unsubscribes. */
+  on<E extends keyof RedisMonitorEvents>(event: E, listener: RedisMonitorEvents[E]): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  /** The latest sample of every node sampled so far. */
+  latest(): RedisSample[] {
+    return [...this.latestSamples.values()];
+  }
+
+  /** The alerts raised and not yet resolved. */
+  activeAlerts(): RedisAlert[] {
+    return [...this.active.values()];
+  }
+
+  /** Samples every node now (also what the interval calls); a sample already running is shared. */
+  sampleNow(): Promise<RedisSample[]> {
+    this.sampling ??= this.sampleAll().finally(() => (this.sampling = undefined));
+    return this.sampling;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options === false || this.options.enabled === false) return;
+    const every = toPositiveMs(this.options.interval ?? HEALTH_DEFAULTS.interval, 'health.monitor.interval');
+    this.timer = setInterval(() => void this.sampleNow(), every);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.stopSlow();
+    await this.sampling?.catch(() => undefined);
+  }
+
+  private async sampleAll(): Promise<RedisSample[]> {
+    const wanted = this.options === false ? undefined : this.options.connections;
+    const connections = [...this.registry.all()].filter(([name]) => !wanted || wanted.includes(name));
+    const samples = await Promise.all(connections.map(([name, c]) => this.sampleConnection(name, c)));
+    return samples.flat();
+  }
+
+  private async sampleConnection(name: string, connection: RedisConnection): Promise<RedisSample[]> {
+    // A connection that is down is reported by the connection itself and the health indicator.
+    if (!connection.isReady) return [];
+    const settled = await Promise.allSettled(connection.masters().map((node) => this.sampleNode(name, node)));
+    for (const s of settled) if (s.status === 'rejected') this.logger.debug(`sampling ${name} failed: ${(s.reason as Error).message}`);
+    return settled.filter((s): s is PromiseFulfilledResult<RedisSample> => s.status === 'fulfilled').map((s) => s.value);
+  }
+
+  private async sampleNode(connection: string, client: Redis): Promise<RedisSample> {
+    const node = nodeAddress(client);
+    const id = `${connection}|${node}`;
+    const state = this.nodes.get(id) ?? {};
+    const wantSlowlog = this.options === false || this.options.slowlog !== false;
+    const [info, slowlog] = await Promise.all([client.info(), wantSlowlog ? (client.call('SLOWLOG', 'GET', '128') as Promise<unknown[]>) : undefined]);
+    const f = parseInfo(info);
+    const num = (field: string) => infoNumber(f, field) ?? 0;
+
+    const evicted = num('evicted_keys');
+    const hits = num('keyspace_hits');
+    const misses = num('keyspace_misses');
+    // Counters go backwards after a restart or CONFIG RESETSTAT: count from zero again.
+    const delta = (now: number, before: number | undefined) => (before === undefined ? undefined : now >= before ? now - before : now);
+    const evictions = delta(evicted, state.evictedKeys) ?? 0;
+    const lookupHits = delta(hits, state.hits) ?? hits;
+    const lookups = lookupHits + (delta(misses, state.misses) ?? misses);
+    const newEntries = slowlog ? this.newSlowlogEntries(connection, node, slowlog, state) : [];
+    this.nodes.set(id, { ...state, evictedKeys: evicted, hits, misses });
+
+    const maxMemory = num('maxmemory');
+    const sample: RedisSample = {
+      connection,
+      node,
+      at: Date.now(),
+      usedMemory: num('used_memory'),
+      maxMemory,
+      memoryRatio: maxMemory > 0 ? num('used_memory') / maxMemory : null,
+      fragmentationRatio: num('mem_fragmentation_ratio'),
+      connectedClients: num('connected_clients'),
+      maxClients: num('maxclients'),
+      opsPerSec: num('instantaneous_ops_per_sec'),
+      evictions,
+      hitRatio: lookups > 0 ? lookupHits / lookups : null,
+      lookups,
+      slowlogEntries: newEntries.length,
+    };
+    this.record(sample);
+    for (const entry of newEntries) this.events.emit('slowlog', entry);
+    if (newEntries.length) {
+      const shown = newEntries.slice(0, 5).map((e) => `${e.command.toUpperCase()} on ${e.namespace} (${e.durationMs} ms)`);
+      this.logger.warn(`${newEntries.length} new SLOWLOG entries on ${node} (${connection}): ${shown.join(', ')}${newEntries.length > 5 ? ', ...' : ''}`);
+    }
+    this.latestSamples.set(id, sample);
+    this.events.emit('sample', sample);
+    this.evaluate(sample);
+    return sample;
+  }
+
+  // SLOWLOG GET answers newest first: [id, unix seconds, micros, [command, ...args], client, name].
+  private newSlowlogEntries(connection: string, node: string, raw: unknown[], state: NodeState): SlowlogEntry[] {
+    const entries = raw as [number, number, number, (string | Buffer)[]][];
+    const newestId = entries.length ? Number(entries[0][0]) : (state.slowlogId ?? -1);
+    const first = state.slowlogId === undefined;
+    // The first sample only sets the baseline; ids restart from 0 when the server restarts.
+    const since = first ? newestId : newestId < state.slowlogId! ? -1 : state.slowlogId!;
+    state.slowlogId = newestId;
+    return entries
+      .filter(([id]) => Number(id) > since)
+      .map(([id, at, micros, args]) => {
+        const command = String(args[0] ?? '?').toLowerCase();
+        return {
+          connection,
+          node,
+          id: Number(id),
+          command,
+          namespace: namespaceOf(this.keyspace, firstKey(command, args.slice(1))),
+          durationMs: Number(micros) / 1000,
+          at: Number(at) * 1000,
+        };
+      });
+  }
+
+  private record(s: RedisSample): void {
+    const labels = { connection: s.connection, node: s.node };
+    this.gauges.used.set(labels, s.usedMemory);
+    this.gauges.max.set(labels, s.maxMemory);
+    this.gauges.fragmentation.set(labels, s.fragmentationRatio);
+    this.gauges.clients.set(labels, s.connectedClients);
+    this.gauges.ops.set(labels, s.opsPerSec);
+    if (s.hitRatio !== null) this.gauges.hitRatio.set(labels, s.hitRatio);
+    if (s.evictions) this.counters.evictions.inc(labels, s.evictions);
+    if (s.slowlogEntries) this.counters.slowlog.inc(labels, s.slowlogEntries);
+  }
+
+  private evaluate(sample: RedisSample): void {
+    const raised = alertsOf(sample, this.options === false ? {} : this.options.thresholds);
+    const prefix = `${sample.connection}|${sample.node}|`;
+    const now = new Set(raised.map((a) => prefix + a.alert));
+    for (const alert of raised) {
+      const id = prefix + alert.alert;
+      if (this.active.has(id)) continue;
+      this.active.set(id, alert);
+      this.counters.alerts.inc({ connection: alert.connection, alert: alert.alert });
+      this.logger.warn(`Redis alert ${alert.alert} on ${alert.connection}: ${alert.message} (threshold ${alert.threshold})`);
+      this.events.emit('alert', alert);
+    }
+    for (const [id, alert] of this.active) {
+      if (!id.startsWith(prefix) || now.has(id)) continue;
+      this.active.delete(id);
+      this.logger.log(`Redis alert ${alert.alert} on ${alert.connection} resolved: ${alert.node}`);
+      this.events.emit('resolved', alert);
+    }
+  }
+
+  private reportSlow(c: SlowCommand): void {
+    this.counters.slowCommands.inc({ connection: c.connection, command: c.command, namespace: c.namespace });
+    this.events.emit('slow', c);
+    const id = `${c.connection}|${c.command}|${c.namespace}`;
+    const last = this.slowLogged.get(id);
+    const now = Date.now();
+    if (last && now - last.at < SLOW_LOG_EVERY_MS) {
+      last.folded++;
+      return;
+    }
+    const folded = last?.folded ? ` (+${last.folded} more since the last report)` : '';
+    this.slowLogged.set(id, { at: now, folded: 0 });
+    this.logger.warn(`Slow Redis command ${c.command.toUpperCase()} on namespace "${c.namespace}" took ${c.durationMs} ms (connection ${c.connection})${folded}`);
+  }
+}

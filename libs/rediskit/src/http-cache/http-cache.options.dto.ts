@@ -1,0 +1,33 @@
+import { ArrayNotEmpty, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import type { Duration } from '../options/duration.js';
+import { IsDuration } from '../options/is-duration.decorator.js';
+import type { IdentifyFn } from './http-cache.options.js';
+
+function IsCallable(what: string, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    { name: 'isCallable', validator: { validate: (v) => typeof v === 'function', defaultMessage: (a) => `${a?.property} must be ${what}` } },
+    options,
+  );
+}
+
+// RFC 9110 token characters: what a header name may contain.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Validates the `httpCache` section of the module options (see `HttpCacheOptions`). */
+export class HttpCacheOptionsDto {
+  @IsOptional() @IsDuration() defaultTtl?: Duration;
+  @IsOptional() @IsDuration() maxAge?: Duration;
+  @IsOptional() @IsDuration() staleWhileRevalidate?: Duration;
+  @IsOptional() @IsArray() @IsString({ each: true }) @Matches(HEADER_NAME, { each: true, message: 'varyBy must list header names' }) varyBy?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) ignoreQuery?: string[];
+  @IsOptional() @IsBoolean() honorClientNoCache?: boolean;
+  @IsOptional() @IsBoolean() cacheByDefault?: boolean;
+  @IsOptional() @IsArray() @IsString({ each: true }) @Matches(HEADER_NAME, { each: true, message: 'storeHeaders must list header names' }) storeHeaders?: string[];
+  @IsOptional() @IsArray() @ArrayNotEmpty() @IsInt({ each: true }) @Min(100, { each: true }) @Max(599, { each: true }) statuses?: number[];
+  @IsOptional() @IsInt() @Min(1) maxBodySize?: number;
+  @IsOptional() @IsCallable('a function (request) => string | undefined') identify?: IdentifyFn;
+  @IsOptional() @IsCallable('a function (tags) => void | Promise<void>') onInvalidate?: (tags: string[]) => void | Promise<void>;
+  @IsOptional() @IsBoolean() tagHeaders?: boolean;
+  @IsOptional() @IsBoolean() lock?: boolean;
+  @IsOptional() @IsString() @Matches(/^[^\s*?[\]{}\\]+$/, { message: 'namespace must be a non-empty name without spaces or glob characters' }) namespace?: string;
+}

@@ -1,0 +1,92 @@
+import type { Duration } from '../options/duration.js';
+
+/**
+ * Reads a request and returns the id that keys a `private` response (a user or session id), or
+ * `undefined` for an anonymous request, whose private routes are then not cached.
+ *
+ * @example
+ * const identify: IdentifyFn = (req) => req.auth?.accountId;
+ */
+export type IdentifyFn = (request: any) => string | number | undefined | null;
+
+/**
+ * Tags of a route: fixed strings (with `{param}` placeholders) or a function of the request.
+ *
+ * @example
+ * const tags: ResponseTags = (req) => [`shop:${req.params.shop}`, `product:${req.params.id}`];
+ */
+export type ResponseTags = string[] | ((request: any) => string[]);
+
+/**
+ * Options of `@CacheResponse()`; each falls back to the module's `httpCache` section.
+ *
+ * @example
+ * @CacheResponse({ ttl: '5m', tags: ['products', 'product:{id}'], varyBy: ['accept-language'], staleWhileRevalidate: '1m' })
+ * @Get('products/:id')
+ * find(@Param('id') id: string) { ... }
+ */
+export interface CacheResponseOptions {
+  /** How long the server cache serves the response as fresh (default `httpCache.defaultTtl`, `'1m'`). */
+  ttl?: Duration;
+  /** Tags for `@InvalidateTags` / `HttpCacheService.invalidateTags`, sent as `Surrogate-Key` and `Cache-Tag`. `{id}` is replaced by the route parameter `id`. */
+  tags?: ResponseTags;
+  /** Request headers that are part of the key (and listed in `Vary`), e.g. `['accept-language']`. */
+  varyBy?: string[];
+  /** Replaces method + path + query + varyBy in the key; a `private` route still adds the user id. */
+  key?: (request: any) => string;
+  /** Cache only when this returns true (checked before the cache is read). */
+  condition?: (request: any) => boolean;
+  /** One entry per user (see `httpCache.identify`); sent with `Cache-Control: private`. */
+  private?: boolean;
+  /** `max-age` for browsers (default `httpCache.maxAge`, 0: browsers revalidate with the ETag). */
+  maxAge?: Duration;
+  /** `s-maxage` for CDNs and shared caches (default: the ttl). Ignored for private responses. */
+  sMaxAge?: Duration;
+  /** Serve a stale response this long after the ttl while one refresh runs; also sent as `stale-while-revalidate`. */
+  staleWhileRevalidate?: Duration;
+  /** Across instances, only one handler runs for a key (a short Redis lock; default `httpCache.lock`). */
+  lock?: boolean;
+}
+
+/**
+ * The `httpCache` section of the module options: defaults for every cached route, the identity
+ * of private responses and the CDN purge hook. Everything is optional.
+ *
+ * @example
+ * RedisModule.forRoot({ connection, httpCache: {
+ *   defaultTtl: '30s', identify: (req) => req.user?.id,
+ *   onInvalidate: (tags) => fetch(`https://api.fastly.com/service/${id}/purge`, { method: 'POST', headers: { 'Surrogate-Key': tags.join(' '), 'Fastly-Key': key } }),
+ * } })
+ */
+export interface HttpCacheOptions {
+  /** Server-side freshness of a route that gives no `ttl` (default `'1m'`). */
+  defaultTtl?: Duration;
+  /** Default `max-age` (default 0). */
+  maxAge?: Duration;
+  /** Default `stale-while-revalidate` (default 0: off). */
+  staleWhileRevalidate?: Duration;
+  /** Request headers every cached route varies by (default none). */
+  varyBy?: string[];
+  /** Query parameters left out of keys, e.g. `['utm_source', 'utm_medium']` (default none). */
+  ignoreQuery?: string[];
+  /** A client's `Cache-Control: no-cache` skips the cache read (default false: any client could force load on the origin). */
+  honorClientNoCache?: boolean;
+  /** A global `ResponseCacheInterceptor` caches every GET route, not only `@CacheResponse` ones (default false). */
+  cacheByDefault?: boolean;
+  /** Response headers stored with the body (lower case; default content-language, content-disposition, link, last-modified, x-robots-tag). */
+  storeHeaders?: string[];
+  /** Status codes that are stored (default every 2xx). */
+  statuses?: number[];
+  /** Largest body stored, in bytes (default 1 MiB); larger responses pass through. */
+  maxBodySize?: number;
+  /** The id of a `private` response's owner (default: `request.user.id`, then the rediskit session's `userId`). */
+  identify?: IdentifyFn;
+  /** Called with the tags after every invalidation, e.g. to purge a CDN by surrogate key. Awaited; its errors are logged. */
+  onInvalidate?: (tags: string[]) => void | Promise<void>;
+  /** `Surrogate-Key` and `Cache-Tag` headers listing the tags (default true). */
+  tagHeaders?: boolean;
+  /** Default of the cross-instance single-flight lock (default false: single flight per instance). */
+  lock?: boolean;
+  /** CacheService namespace holding the responses (default `'http'`). */
+  namespace?: string;
+}

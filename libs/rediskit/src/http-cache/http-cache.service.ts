@@ -1,0 +1,100 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { CacheNamespace } from '../cache/cache.namespace.js';
+import type { CacheService } from '../cache/cache.service.js';
+import { RediskitArgumentError } from '../errors.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import { headerTag } from './http-cache.headers.js';
+import { HttpCacheMetrics, type RouteCounts } from './http-cache.metrics.js';
+import type { HttpCacheOptions } from './http-cache.options.js';
+import { resolveHttpCacheSettings, type HttpCacheSettings } from './http-cache.settings.js';
+
+/**
+ * The response cache's store and purge API: cached responses live in a `CacheService`
+ * namespace (`http` by default), so they share its memory layer, Redis layer, tag versions
+ * and cross-instance invalidation bus. `invalidateTags` drops them on every instance and
+ * calls `httpCache.onInvalidate` so a CDN can purge the same tags.
+ *
+ * @example
+ * @Injectable()
+ * export class ProductEvents {
+ *   constructor(private readonly httpCache: HttpCacheService) {}
+ *   async onPriceChange(id: string) { await this.httpCache.invalidateTags([`product:${id}`]); }
+ * }
+ */
+@Injectable()
+export class HttpCacheService implements OnModuleDestroy {
+  /** Options with defaults applied. */
+  readonly settings: HttpCacheSettings;
+  /** The cache namespace holding responses. */
+  readonly store: CacheNamespace;
+  /** @internal */
+  readonly metrics: HttpCacheMetrics;
+  private readonly logger = new Logger('ResponseCache');
+
+  constructor(cache: CacheService, metrics: MetricsService, options: HttpCacheOptions = {}) {
+    this.settings = resolveHttpCacheSettings(options);
+    this.store = cache.namespace(this.settings.namespace);
+    this.metrics = new HttpCacheMetrics(metrics);
+  }
+
+  /**
+   * Invalidates every cached response carrying one of `tags` (and their child tags: `product`
+   * reaches `product:7`) on every instance, then calls `onInvalidate` with the tags as the
+   * `Surrogate-Key` header carries them. Throws `RediskitInvalidationError` when Redis cannot
+   * be reached (the hook is still called: the CDN can be purged regardless).
+   *
+   * @example
+   * await httpCache.invalidateTags(['product:7']);
+   */
+  async invalidateTags(tags: string | string[]): Promise<void> {
+    const list = [...new Set(Array.isArray(tags) ? tags : [tags])];
+    if (list.some((t) => typeof t !== 'string' || t.length === 0)) throw new RediskitArgumentError('tags', `must be non-empty strings, got ${JSON.stringify(tags)}`);
+    if (list.length === 0) return;
+    let failure: unknown;
+    try {
+      await this.store.invalidateTags(list);
+      this.metrics.invalidation('ok');
+    } catch (e) {
+      this.metrics.invalidation('failed');
+      failure = e;
+    }
+    await this.purge(list);
+    if (failure) throw failure;
+  }
+
+  /**
+   * Requests of each cached route template by result (hit, stale, miss, bypass) since boot.
+   *
+   * @example
+   * httpCache.stats()['/products/:id']   // { hit: 950, stale: 3, miss: 47, bypass: 0 }
+   */
+  stats(): Record<string, RouteCounts> {
+    return this.metrics.snapshot();
+  }
+
+  /**
+   * Removes every cached response (this namespace only; memory, Redis, other instances).
+   * The CDN is not purged: call your CDN's purge-all for that.
+   *
+   * @example
+   * await httpCache.clear();   // e.g. after a deploy that changes response shapes
+   */
+  clear(): Promise<number> {
+    return this.store.clear();
+  }
+
+  onModuleDestroy(): void {
+    this.metrics.stop();
+  }
+
+  private async purge(tags: string[]): Promise<void> {
+    const hook = this.settings.onInvalidate;
+    if (!hook) return;
+    try {
+      await hook(tags.map(headerTag));
+    } catch (e) {
+      this.metrics.invalidation('hook_failed');
+      this.logger.warn(`onInvalidate failed for tags ${tags.join(', ')}: ${(e as Error).message}`);
+    }
+  }
+}

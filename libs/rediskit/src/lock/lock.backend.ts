@@ -1,0 +1,26 @@
+/** The outcome of one try to take a lock. */
+export type AcquireOutcome =
+  | { acquired: true; fencingToken: number }
+  /** `heldForMs`: the holder's remaining lease as Redis reports it (0 when unknown). */
+  | { acquired: false; heldForMs: number };
+
+/** The outcome of an extension: `lost` means the lease is definitely no longer ours. */
+export type ExtendOutcome = 'extended' | 'lost';
+
+/**
+ * Where locks live: one Redis connection, or a Redlock quorum of several. Every method takes
+ * the resource name (not the key); the backend builds its keys. Methods throw when Redis
+ * cannot say (down, circuit open, no quorum of answers).
+ */
+export interface LockBackend {
+  /** Metric label. */
+  readonly mode: 'single' | 'redlock';
+  /** One try. `deadline` (performance.now() time) is when the new lease would already be over locally. */
+  tryAcquire(resource: string, token: string, ttlMs: number, deadline: number): Promise<AcquireOutcome>;
+  extend(resource: string, token: string, ttlMs: number, deadline: number): Promise<ExtendOutcome>;
+  /** True when our lease was removed, false when it was no longer ours. */
+  release(resource: string, token: string): Promise<boolean>;
+  isLocked(resource: string): Promise<boolean>;
+  /** Deletes the lock whoever holds it; the fence counter stays. True when a lock was deleted. */
+  forceRelease(resource: string): Promise<boolean>;
+}

@@ -1,0 +1,72 @@
+import type { RedisConnection } from '../connection/redis-connection.js';
+import type { KeyScope } from '../keyspace/keyspace.js';
+import { acquireLockScript } from './acquire-lock.lua.js';
+import { extendLockScript } from './extend-lock.lua.js';
+import { raiseFenceScript } from './raise-fence.lua.js';
+import { releaseLockScript } from './release-lock.lua.js';
+import { ScriptBatcher } from './script-batcher.js';
+
+/**
+ * The lock operations on one connection. A resource's lock key and fence counter share its
+ * hash tag (`Keyspace.slotted`), so each operation is one script on one cluster node.
+ */
+export class LockCommands {
+  private readonly acquires: ScriptBatcher;
+  private readonly extensions: ScriptBatcher;
+  private readonly releases: ScriptBatcher;
+  private readonly raises: ScriptBatcher;
+  private readonly fenceSuffix: string;
+
+  constructor(
+    readonly connection: RedisConnection,
+    private readonly keys: KeyScope,
+  ) {
+    this.acquires = new ScriptBatcher(connection, acquireLockScript);
+    this.extensions = new ScriptBatcher(connection, extendLockScript);
+    this.releases = new ScriptBatcher(connection, releaseLockScript);
+    this.raises = new ScriptBatcher(connection, raiseFenceScript);
+    this.fenceSuffix = keys.keyspace.separator + 'fence';
+  }
+
+  /** The lock key of `resource`. */
+  lockKey(resource: string): string {
+    return this.keys.slotted(resource);
+  }
+
+  /** The fence counter of `resource` (same as `keys.slotted(resource, 'fence')`). */
+  fenceKey(lockKey: string): string {
+    return lockKey + this.fenceSuffix;
+  }
+
+  /** SET NX PX + INCR: the fencing token (≥ 1), or minus the holder's remaining lease in ms. */
+  acquire(resource: string, token: string, ttlMs: number): Promise<number> {
+    const key = this.lockKey(resource);
+    return this.acquires.call([key, this.fenceKey(key)], [token, ttlMs]);
+  }
+
+  /** Compare-and-pexpire: true when renewed. */
+  async extend(resource: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.extensions.call([this.lockKey(resource)], [token, ttlMs])) === 1;
+  }
+
+  /** Compare-and-delete: true when deleted. */
+  async release(resource: string, token: string): Promise<boolean> {
+    return (await this.releases.call([this.lockKey(resource)], [token])) === 1;
+  }
+
+  /** Redlock: raises the fence counter to `fencingToken` while we own the lock here. */
+  async raiseFence(resource: string, token: string, fencingToken: number): Promise<boolean> {
+    const key = this.lockKey(resource);
+    return (await this.raises.call([key, this.fenceKey(key)], [token, fencingToken])) === 1;
+  }
+
+  async isLocked(resource: string): Promise<boolean> {
+    const key = this.lockKey(resource);
+    return (await this.connection.run((redis) => redis.exists(key))) === 1;
+  }
+
+  async forceRelease(resource: string): Promise<boolean> {
+    const key = this.lockKey(resource);
+    return (await this.connection.run((redis) => redis.del(key))) === 1;
+  }
+}

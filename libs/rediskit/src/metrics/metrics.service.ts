@@ -1,0 +1,168 @@
+import type * as PromClient from 'prom-client';
+import { RediskitArgumentError, RediskitConfigError } from '../errors.js';
+import { FastHistogram } from './fast-histogram.js';
+
+export interface MetricsOptions {
+  /** Record metrics (default: true when prom-client is installed). */
+  enabled?: boolean;
+  /** Prefix of every metric name (default `rediskit_`). */
+  prefix?: string;
+  /**
+   * A prom-client Registry to register in (default: a registry of this module's own). Pass
+   * `register` from prom-client to scrape rediskit's metrics together with your own.
+   */
+  registry?: PromClient.Registry;
+  /**
+   * Time every command of the module's connections (the `redis_command_duration_seconds`
+   * histogram and `redis_command_errors_total`). Default true; costs about 1% of GET throughput
+   * (bench `metrics`).
+   */
+  commands?: boolean;
+  /** Buckets of the command latency histogram, in seconds. */
+  commandBuckets?: number[];
+}
+
+export type Labels = Record<string, string | number>;
+
+/** A counter bound to fixed label values (cheaper on hot paths: no label hashing per call). */
+export interface BoundCounter {
+  inc(value?: number): void;
+}
+export interface BoundGauge {
+  set(value: number): void;
+  inc(value?: number): void;
+  dec(value?: number): void;
+}
+export interface BoundHistogram {
+  observe(value: number): void;
+}
+
+export interface CounterMetric {
+  inc(labels?: Labels, value?: number): void;
+  /** The counter for one set of label values. */
+  labels(labels: Labels): BoundCounter;
+}
+export interface GaugeMetric {
+  set(labels: Labels, value: number): void;
+  inc(labels?: Labels, value?: number): void;
+  dec(labels?: Labels, value?: number): void;
+  /** The gauge for one set of label values. */
+  labels(labels: Labels): BoundGauge;
+}
+export interface HistogramMetric {
+  observe(labels: Labels, value: number): void;
+  /** The histogram for one set of label values. */
+  labels(labels: Labels): BoundHistogram;
+}
+
+type Kind = 'counter' | 'gauge' | 'histogram';
+
+const noop = {
+  inc() {},
+  dec() {},
+  set() {},
+  observe() {},
+  labels() {
+    return noop;
+  },
+};
+
+/**
+ * Creates and exports the module's metrics through prom-client when it is installed (an
+ * optional peer); without it every metric is a no-op and {@link text} is empty. Instruments
+ * are created once by name, so two capabilities asking for the same metric share it. Labels
+ * must stay low-cardinality: namespaces and policy names, never keys or user ids.
+ *
+ * @example
+ * const hits = metrics.counter('cache_hits_total', 'Cache hits', ['layer', 'namespace']);
+ * hits.inc({ layer: 'l1', namespace: 'users' });
+ *
+ * // GET /metrics
+ * res.type(metrics.contentType).send(await metrics.text());
+ */
+export class MetricsService {
+  private readonly instruments = new Map<string, { kind: Kind; instrument: unknown }>();
+
+  private constructor(
+    private readonly prom: typeof PromClient | undefined,
+    readonly registry: PromClient.Registry | undefined,
+    /** Prefix of every metric name. */
+    readonly prefix: string,
+    /** The options this service was created with. */
+    readonly options: MetricsOptions = {},
+  ) {}
+
+  /** Loads prom-client if it is installed and metrics are enabled. */
+  static async create(options: MetricsOptions = {}): Promise<MetricsService> {
+    const prefix = options.prefix ?? 'rediskit_';
+    const r = options.registry as { registerMetric?: unknown; metrics?: unknown } | undefined;
+    if (r !== undefined && (typeof r?.registerMetric !== 'function' || typeof r.metrics !== 'function')) {
+      throw new RediskitConfigError(['metrics.registry: must be a prom-client Registry']);
+    }
+    if (options.enabled === false) return new MetricsService(undefined, undefined, prefix, options);
+    const prom = await import('prom-client').then((m) => (m.default ?? m) as typeof PromClient).catch(() => undefined);
+    if (!prom) return new MetricsService(undefined, undefined, prefix, options);
+    return new MetricsService(prom, options.registry ?? new prom.Registry(), prefix, options);
+  }
+
+  /** True when metrics are recorded (prom-client is installed and metrics are not disabled). */
+  get enabled(): boolean {
+    return !!this.prom;
+  }
+
+  counter(name: string, help: string, labelNames: string[] = []): CounterMetric {
+    return this.instrument(name, 'counter', () => new this.prom!.Counter({ name: this.prefix + name, help, labelNames, registers: [this.registry!] }));
+  }
+
+  gauge(name: string, help: string, labelNames: string[] = []): GaugeMetric {
+    return this.instrument(name, 'gauge', () => new this.prom!.Gauge({ name: this.prefix + name, help, labelNames, registers: [this.registry!] }));
+  }
+
+  histogram(name: string, help: string, labelNames: string[] = [], buckets?: number[]): HistogramMetric {
+    // An explicit `buckets: undefined` would replace prom-client's default buckets.
+    return this.instrument(name, 'histogram', () =>
+      new this.prom!.Histogram({ name: this.prefix + name, help, labelNames, ...(buckets && { buckets }), registers: [this.registry!] }),
+    );
+  }
+
+  /**
+   * A histogram for hot paths (once per Redis command): it aggregates in plain arrays and is
+   * exported by the same registry, at about 1/30 of the cost per observation of prom-client's
+   * Histogram. Same interface as {@link histogram}.
+   *
+   * @example
+   * const latency = metrics.hotHistogram('op_seconds', 'Op latency', ['op'], [0.001, 0.01, 0.1]).labels({ op: 'get' });
+   * latency.observe(0.0004);
+   */
+  hotHistogram(name: string, help: string, labelNames: string[], buckets: number[]): HistogramMetric {
+    return this.instrument(name, 'histogram', () => {
+      const histogram = new FastHistogram(this.prefix + name, help, labelNames, buckets);
+      this.registry!.registerMetric(histogram as unknown as PromClient.Metric);
+      return histogram;
+    });
+  }
+
+  /** The Prometheus text exposition of every metric ('' without prom-client). */
+  async text(): Promise<string> {
+    return this.registry ? this.registry.metrics() : '';
+  }
+
+  /** The Content-Type for {@link text}. */
+  get contentType(): string {
+    return this.registry?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8';
+  }
+
+  private instrument<T>(name: string, kind: Kind, make: () => unknown): T {
+    if (!this.prom) return noop as T;
+    const known = this.instruments.get(name);
+    if (known) {
+      if (known.kind !== kind) throw new RediskitArgumentError('name', `"${name}" is already a ${known.kind}, cannot be a ${kind}`);
+      return known.instrument as T;
+    }
+    // A registry shared by several modules (prom-client's global `register`, a test creating
+    // two apps) already holds the metric: reuse it rather than fail on a duplicate name.
+    const instrument = this.registry!.getSingleMetric(this.prefix + name) ?? make();
+    this.instruments.set(name, { kind, instrument });
+    return instrument as T;
+  }
+}

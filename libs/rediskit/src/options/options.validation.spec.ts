@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { RediskitConfigError } from '../errors.js';
+import { validateModuleOptions } from './options.validation.js';
+
+const problemsOf = (options: unknown): string[] => {
+  try {
+    validateModuleOptions(options as never);
+    return [];
+  } catch (e) {
+    expect(e).toBeInstanceOf(RediskitConfigError);
+    return (e as RediskitConfigError).problems;
+  }
+};
+
+describe('validateModuleOptions', () => {
+  it('accepts every topology', () => {
+    expect(problemsOf({ connection: { url: 'redis://localhost:6379' } })).toEqual([]);
+    expect(problemsOf({ connection: { host: 'h', port: 1, db: 2, connectTimeout: '5s' } })).toEqual([]);
+    expect(problemsOf({ connection: { sentinels: [{ host: 's', port: 26379 }], name: 'm' } })).toEqual([]);
+    expect(problemsOf({ connection: { cluster: { nodes: [{ host: 'c', port: 7000 }], scaleReads: 'slave' } } })).toEqual([]);
+  });
+
+  it('lists every bad field in one error', () => {
+    const problems = problemsOf({
+      connection: { url: 'http://x', commandTimeout: 'soon' },
+      connections: { reports: { sentinels: [{ host: 's', port: 0 }] } },
+      keyspace: { env: 'prod*' },
+      circuitBreaker: { recoveryTimeout: -1 },
+      codec: { compression: { algorithm: 'zip' } },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^connection.url: url must start with redis/),
+        expect.stringMatching(/^connection.commandTimeout/),
+        expect.stringMatching(/^connections.reports.sentinels.0.port/),
+        expect.stringMatching(/^connections.reports.name/),
+        expect.stringMatching(/^keyspace.env/),
+        expect.stringMatching(/^circuitBreaker.recoveryTimeout/),
+        expect.stringMatching(/^codec.compression.algorithm/),
+      ]),
+    );
+  });
+
+  it('refuses two topologies in one connection', () => {
+    expect(problemsOf({ connection: { url: 'redis://a', cluster: { nodes: [{ host: 'c', port: 1 }] } } })).toEqual([
+      expect.stringContaining('choose one topology'),
+    ]);
+  });
+
+  it('accepts serializer and compressor instances whose constructors take arguments', () => {
+    class Custom {
+      readonly marker = 0x10;
+      constructor(readonly required: string) {
+        if (!required) throw new Error('constructed without arguments');
+      }
+      serialize = (v: unknown) => Buffer.from(JSON.stringify(v));
+      deserialize = (b: Buffer, o: number) => JSON.parse(b.toString('utf8', o));
+    }
+    expect(problemsOf({ connection: { url: 'redis://x' }, codec: { serializer: new Custom('x'), compression: { algorithm: { compress: (b: Buffer) => b, decompress: (b: Buffer) => b } } } })).toEqual([]);
+  });
+
+  it('requires a connection', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^connection: is required/)]);
+  });
+});

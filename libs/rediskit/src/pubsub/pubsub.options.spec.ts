@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { RediskitConfigError } from '../errors.js';
+import { validateModuleOptions } from '../options/options.validation.js';
+
+describe('pubsub options', () => {
+  it('accepts valid options', () => {
+    expect(() =>
+      validateModuleOptions({ connection: { url: 'redis://x' }, pubsub: { sharded: true, source: 'api-1', reconnect: { maxDelay: '1s' }, inbox: { maxLength: 50, retention: '3d' } } }),
+    ).not.toThrow();
+  });
+
+  it('fails at boot listing every bad field', () => {
+    try {
+      validateModuleOptions({
+        connection: { url: 'redis://x' },
+        pubsub: { sharded: 'yes', source: '', reconnect: { baseDelay: 'soon' }, inbox: { maxLength: 0, retention: 'forever' } } as never,
+      });
+      throw new Error('expected a RediskitConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(RediskitConfigError);
+      const problems = (error as RediskitConfigError).problems.join('\n');
+      for (const field of ['pubsub.sharded', 'pubsub.source', 'pubsub.reconnect.baseDelay', 'pubsub.inbox.maxLength', 'pubsub.inbox.retention']) {
+        expect(problems).toContain(field);
+      }
+    }
+  });
+});

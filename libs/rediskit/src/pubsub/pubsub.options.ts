@@ -1,0 +1,64 @@
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import type { Duration } from '../options/duration.js';
+import { IsDuration } from '../options/is-duration.decorator.js';
+
+/**
+ * Options of the `pubsub` section of `RedisModule.forRoot`. All optional.
+ *
+ * @example
+ * RedisModule.forRoot({ connection, pubsub: { sharded: true, inbox: { maxLength: 500, retention: '3d' } } })
+ */
+export interface PubSubOptions {
+  /** The named connection to publish and subscribe on (default: the default connection). */
+  connection?: string;
+  /**
+   * On a cluster, use sharded pub/sub (SPUBLISH / SSUBSCRIBE): each channel lives on the shard
+   * that owns its slot instead of being broadcast to every node. Pattern subscriptions are not
+   * available then (Redis has no sharded PSUBSCRIBE). Ignored on a single Redis or Sentinel.
+   */
+  sharded?: boolean;
+  /** Who sends, written into every envelope's `source` (default `hostname:pid`). */
+  source?: string;
+  /**
+   * Reconnect backoff of the subscriber connection (default 50 ms doubling up to 500 ms, with
+   * jitter), short so subscriptions come back soon after Redis does.
+   */
+  reconnect?: { baseDelay?: Duration; maxDelay?: Duration };
+  /** The per-user inbox that `notifyUser` appends to. */
+  inbox?: InboxOptions;
+}
+
+/** How much of a user's notifications is kept for when they come back. */
+export interface InboxOptions {
+  /** Keep about this many newest messages per user (XADD MAXLEN ~, default 1000). */
+  maxLength?: number;
+  /** Keep messages this long (XTRIM MINID by Redis time, default `'7d'`). */
+  retention?: Duration;
+}
+
+export const PUBSUB_DEFAULTS = {
+  reconnectBaseDelay: 50,
+  reconnectMaxDelay: 500,
+  inboxMaxLength: 1000,
+  inboxRetention: 7 * 24 * 3600 * 1000,
+} as const;
+
+class PubSubReconnectDto {
+  @IsOptional() @IsDuration() baseDelay?: Duration;
+  @IsOptional() @IsDuration() maxDelay?: Duration;
+}
+
+class InboxOptionsDto {
+  @IsOptional() @IsInt() @Min(1) maxLength?: number;
+  @IsOptional() @IsDuration() retention?: Duration;
+}
+
+/** Validation of {@link PubSubOptions} (used by the module's option validation). */
+export class PubSubOptionsDto {
+  @IsOptional() @IsString() @IsNotEmpty() connection?: string;
+  @IsOptional() @IsBoolean() sharded?: boolean;
+  @IsOptional() @IsString() @IsNotEmpty() source?: string;
+  @IsOptional() @ValidateNested() @Type(() => PubSubReconnectDto) reconnect?: PubSubReconnectDto;
+  @IsOptional() @ValidateNested() @Type(() => InboxOptionsDto) inbox?: InboxOptionsDto;
+}

@@ -1,0 +1,206 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Codec } from '../codec/codec.js';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import { RedisRegistry } from '../connection/redis.registry.js';
+import { RediskitArgumentError } from '../errors.js';
+import { Keyspace, type KeyPart } from '../keyspace/keyspace.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { toPositiveMs } from '../options/duration.js';
+import type { RedisModuleOptions } from '../options/redis-module-options.js';
+import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
+import { inboxAppendScript } from './inbox-append.lua.js';
+import { publishRoutedScript } from './publish-routed.lua.js';
+import { PubSubChannels, type ChannelKind } from './pubsub.channels.js';
+import { encodeBody, encodeFramed } from './pubsub.envelope.js';
+import { PubSubMetrics } from './pubsub.metrics.js';
+import { PUBSUB_DEFAULTS, type PubSubOptions } from './pubsub.options.js';
+import { PubSubSubscriber, type MessageHandler, type SubscribeOptions, type Unsubscribe } from './pubsub.subscriber.js';
+import { UserInbox } from './user-inbox.js';
+
+/** Options of {@link PubSubService.publish}. */
+export interface PublishOptions {
+  /** The envelope `type` (default: the channel name). */
+  type?: string;
+}
+
+/**
+ * Pub/Sub over Redis with envelopes, typed handlers and a per-user inbox. Channels are
+ * namespaced by the Keyspace; messages are `{ id, type, data, ts, source }` encoded by the
+ * module's Codec. Subscriptions use a dedicated connection and come back by themselves after
+ * a restart or failover; on a cluster, `pubsub.sharded` switches to SPUBLISH / SSUBSCRIBE.
+ *
+ * Failure policy: publishing while Redis is down fails fast (circuit breaker) with the
+ * connection error and is counted in `pubsub_publish_failures_total`; nothing is queued.
+ * Live messages published while a subscriber is disconnected are missed (counted as a gap);
+ * `notifyUser` messages stay in the user's inbox for `inbox.retention`.
+ *
+ * @example
+ * const off = await pubsub.subscribe<Order>('orders', (m) => console.log(m.data.total));
+ * await pubsub.publish('orders', { total: 42 });
+ * await pubsub.notifyUser(user.id, 'invoice.ready', { invoiceId });
+ * await off();
+ */
+@Injectable()
+export class PubSubService implements OnModuleDestroy {
+  /** Who sends: written into every envelope. */
+  readonly source: string;
+  private readonly connection: RedisConnection;
+  private readonly names: PubSubChannels;
+  private readonly metrics: PubSubMetrics;
+  private readonly subscriber: PubSubSubscriber;
+  private readonly sharded: boolean;
+  private readonly inboxMaxLength: number;
+  private readonly inboxRetention: number;
+
+  constructor(
+    registry: RedisRegistry,
+    keyspace: Keyspace,
+    private readonly codec: Codec,
+    metrics: MetricsService,
+    @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions,
+  ) {
+    const options: PubSubOptions = moduleOptions.pubsub ?? {};
+    this.connection = registry.get(options.connection);
+    this.names = new PubSubChannels(keyspace);
+    this.metrics = new PubSubMetrics(metrics);
+    this.source = options.source ?? `${hostname()}:${process.pid}`;
+    this.sharded = !!options.sharded && this.connection.isCluster;
+    this.inboxMaxLength = options.inbox?.maxLength ?? PUBSUB_DEFAULTS.inboxMaxLength;
+    this.inboxRetention = toPositiveMs(options.inbox?.retention ?? PUBSUB_DEFAULTS.inboxRetention, 'pubsub.inbox.retention');
+    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect });
+  }
+
+  /** True when channels are sharded (a cluster with `pubsub.sharded`). */
+  get isSharded(): boolean {
+    return this.sharded;
+  }
+
+  /**
+   * Publishes `data` on `channel`. Resolves with the number of subscribers Redis delivered to
+   * (on a cluster without sharding: those on the node that took the message).
+   * Throws `RediskitArgumentError` for an empty channel, `RediskitSerializationError` for data
+   * the codec cannot encode (functions, symbols, cycles).
+   */
+  publish<T>(channel: string, data: T, options: PublishOptions = {}): Promise<number> {
+    let redisChannel: string;
+    let message: Buffer | string;
+    try {
+      redisChannel = this.names.channel(channel);
+      message = this.envelope(redisChannel, options.type === undefined ? channel : checkType(options.type), data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.send('channel', redisChannel, message);
+  }
+
+  /** Handles every message of `channel`. Resolves once Redis confirmed the subscription. */
+  async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Unsubscribe> {
+    const redisChannel = this.names.channel(channel);
+    return this.subscriber.addChannel(redisChannel, checkHandler(handler), 'channel', options);
+  }
+
+  /**
+   * Handles messages of every channel matching `pattern` (`*` any characters, `?` one).
+   * Not available with sharded pub/sub (Redis has no sharded pattern subscription).
+   */
+  async psubscribe<T = unknown>(pattern: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Unsubscribe> {
+    const redisPattern = this.names.pattern(pattern);
+    if (this.sharded) {
+      throw new RediskitArgumentError('pattern', `"${pattern}" cannot be subscribed with sharded pub/sub (pubsub.sharded): Redis has no sharded pattern subscriptions`);
+    }
+    return this.subscriber.addPattern(redisPattern, pattern, checkHandler(handler), options);
+  }
+
+  /**
+   * Sends a notification to one user: appended to the user's inbox stream (kept for
+   * `inbox.retention`, about `inbox.maxLength` entries) and published live, in one step.
+   * Resolves with the message id (the inbox entry id).
+   */
+  async notifyUser<T>(userId: KeyPart, type: string, data: T): Promise<string> {
+    const channel = this.names.user(userId);
+    const keys = this.names.inboxKeys(userId);
+    const body = encodeBody(this.codec, { type: checkType(type), data, ts: Date.now(), source: this.source }, channel);
+    try {
+      const [id] = await this.connection.script<[string, number]>(
+        inboxAppendScript,
+        [keys.stream, keys.cursor],
+        [body, this.inboxMaxLength, this.inboxRetention, channel, this.sharded ? 'SPUBLISH' : 'PUBLISH'],
+      );
+      this.metrics.published.user.inc();
+      return id;
+    } catch (error) {
+      this.metrics.publishFailures.user.inc();
+      throw error;
+    }
+  }
+
+  /** Handles the live notifications of one user (e.g. while their WebSocket is connected here). */
+  async subscribeUser<T = unknown>(userId: KeyPart, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Unsubscribe> {
+    return this.subscriber.addChannel(this.names.user(userId), checkHandler(handler), 'user', options);
+  }
+
+  /** Sends a message to every instance's broadcast handlers (e.g. an announcement for all users). */
+  broadcast<T>(type: string, data: T): Promise<number> {
+    let message: Buffer | string;
+    try {
+      message = this.envelope(this.names.broadcast, checkType(type), data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.send('broadcast', this.names.broadcast, message);
+  }
+
+  /** Handles broadcast messages. */
+  async subscribeBroadcast<T = unknown>(handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Unsubscribe> {
+    return this.subscriber.addChannel(this.names.broadcast, checkHandler(handler), 'broadcast', options);
+  }
+
+  /** The inbox of one user: `fetch({ since, limit })`, `ack(id)`, `clear()`. */
+  inbox(userId: KeyPart): UserInbox {
+    return new UserInbox(this.connection, this.codec, this.names.inboxKeys(userId), this.inboxRetention);
+  }
+
+  onModuleDestroy(): void {
+    this.subscriber.close();
+  }
+
+  // Ids of published messages: a random per-instance prefix and a counter, unique without
+  // a random draw per message. (Inbox messages use their stream entry id instead.)
+  private readonly idPrefix = randomBytes(6).toString('base64url');
+  private idCounter = 0;
+
+  private envelope(redisChannel: string, type: string, data: unknown): Buffer | string {
+    const id = `${this.idPrefix}-${(++this.idCounter).toString(36)}`;
+    return encodeFramed(this.codec, id, { type, data, ts: Date.now(), source: this.source }, redisChannel);
+  }
+
+  private send(kind: ChannelKind, redisChannel: string, message: Buffer | string): Promise<number> {
+    const pending: Promise<number> = this.sharded
+      ? (this.connection.run((c) => c.spublish(redisChannel, message)) as Promise<number>)
+      : this.connection.isCluster
+        ? this.connection.script<number>(publishRoutedScript, [redisChannel], [message])
+        : this.connection.run((c) => c.publish(redisChannel, message));
+    return pending.then(
+      (receivers) => {
+        this.metrics.published[kind].inc();
+        return receivers;
+      },
+      (error: unknown) => {
+        this.metrics.publishFailures[kind].inc();
+        throw error;
+      },
+    );
+  }
+}
+
+function checkType(type: string): string {
+  if (typeof type !== 'string' || type.length === 0) throw new RediskitArgumentError('type', `must be a non-empty string, got ${JSON.stringify(type)}`);
+  return type;
+}
+
+function checkHandler<T>(handler: MessageHandler<T>): MessageHandler<T> {
+  if (typeof handler !== 'function') throw new RediskitArgumentError('handler', `must be a function, got ${typeof handler}`);
+  return handler;
+}

@@ -1,0 +1,161 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { RediskitConfigError } from '../errors.js';
+import type { RedisModuleOptions } from '../options/redis-module-options.js';
+import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
+import { clientIp } from './client-ip.js';
+import { RATE_LIMIT_RULES, RATE_LIMIT_SKIP } from './rate-limit.decorator.js';
+import { RateLimitExceededException, RateLimiterUnavailableException } from './rate-limit.exceptions.js';
+import { mostConstrained, rateLimitField, rateLimitPolicyField, type HeaderEntry } from './rate-limit.headers.js';
+import type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './rate-limit.options.js';
+import type { RateLimitDecision } from './rate-limit.policy.js';
+import { prepare, type PreparedRule } from './rate-limit.rules.js';
+import { RateLimiterService } from './rate-limiter.service.js';
+
+type Headers = Required<Omit<RateLimitHeaderOptions, 'partitionKeySecret'>>;
+
+/**
+ * Enforces `@RateLimit` rules and the module's default rules on HTTP routes (Express and
+ * Fastify; other contexts pass). Each rule is one Redis round trip (run in parallel); every response carries the
+ * IETF `RateLimit` and `RateLimit-Policy` fields, a refused request gets 429 with `Retry-After`
+ * (503 when a fail-closed policy could not ask Redis). Partitions are hashed before they reach
+ * Redis or a header. Extend it and override `getPartition` or `throwRateLimited` to customize.
+ *
+ * @example
+ * // app.module.ts: guard every route
+ * providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }]
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly options: RateLimitOptions;
+  private readonly defaults: PreparedRule[];
+  private readonly headers: Headers | false;
+  private readonly secret: Buffer;
+  private readonly routes = new Map<Function, Map<Function, PreparedRule[]>>();
+
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly limiter: RateLimiterService,
+    @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions,
+  ) {
+    this.options = (moduleOptions.rateLimit ?? {}) as RateLimitOptions;
+    const defaults = this.options.defaults === undefined ? [] : ([] as RateLimitRule[]).concat(this.options.defaults);
+    this.defaults = defaults.map((rule, i) => {
+      try {
+        return prepare(rule);
+      } catch (error) {
+        throw new RediskitConfigError([`rateLimit.defaults[${i}]: ${(error as Error).message}`]);
+      }
+    });
+    const h = this.options.headers;
+    this.headers = h === false ? false : { standard: h === true || h?.standard !== false, legacy: typeof h === 'object' && !!h.legacy };
+    const secret = typeof h === 'object' ? h.partitionKeySecret : undefined;
+    this.secret = secret ? Buffer.from(secret) : randomBytes(32);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const rules = this.rulesOf(context);
+    if (rules.length === 0) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest();
+    const response = http.getResponse();
+
+    const entries = await Promise.all(
+      rules.map(async ({ rule, named, policy }): Promise<HeaderEntry> => {
+        const partition = await this.getPartition(rule, context, request);
+        const decision = await this.limiter.consume(digest(partition), named);
+        return { policy, decision, partitionKey: createHmac('sha256', this.secret).update(partition).digest().subarray(0, 16) };
+      }),
+    );
+    this.writeHeaders(response, entries);
+    const refused = entries.filter((e) => !e.decision.allowed).map((e) => e.decision);
+    if (refused.length > 0) {
+      const wait = Math.max(...refused.map((d) => d.retryAfterMs));
+      setHeader(response, 'Retry-After', String(Math.max(1, Math.ceil(wait / 1000))));
+      this.throwRateLimited(context, refused);
+    }
+    return true;
+  }
+
+  /**
+   * The partition a request falls in under `rule` (before hashing): the route (unless the rule's
+   * scope is global) and who is asking.
+   */
+  protected async getPartition(rule: RateLimitRule, context: ExecutionContext, request: any): Promise<string> {
+    const route = rule.scope === 'global' ? '*' : `${context.getClass().name}.${context.getHandler().name}`;
+    const key = rule.key ?? 'ip';
+    let who: string | undefined;
+    if (key === 'route') return `${route}|route`;
+    if (key === 'user') {
+      const id = this.options.user ? this.options.user(request) : (request.user?.id ?? request.user?.sub);
+      if (id !== undefined && id !== null && id !== '') who = `user:${id}`;
+    } else if (key === 'apiKey') {
+      const value = headerOf(request, this.options.apiKeyHeader ?? 'x-api-key');
+      if (value) who = `apikey:${value}`;
+    } else if (typeof key === 'function') {
+      const value = await key(context);
+      if (value !== undefined && value !== null && value !== '') who = `fn:${value}`;
+    }
+    who ??= `ip:${clientIp(request, this.options.ipv6Subnet ?? 64) ?? 'unknown'}`;
+    return `${route}|${who}`;
+  }
+
+  /** Throws 429 (or 503 when a fail-closed policy could not ask Redis). */
+  protected throwRateLimited(_context: ExecutionContext, refused: RateLimitDecision[]): never {
+    const names = refused.map((d) => d.policy);
+    if (refused.every((d) => d.fallback === 'closed')) throw new RateLimiterUnavailableException(names);
+    throw new RateLimitExceededException(names);
+  }
+
+  private writeHeaders(response: unknown, entries: HeaderEntry[]): void {
+    if (!this.headers) return;
+    if (this.headers.standard) {
+      setHeader(response, 'RateLimit-Policy', rateLimitPolicyField(entries));
+      setHeader(response, 'RateLimit', rateLimitField(entries));
+    }
+    if (this.headers.legacy) {
+      const { decision } = mostConstrained(entries);
+      setHeader(response, 'X-RateLimit-Limit', String(decision.limit));
+      setHeader(response, 'X-RateLimit-Remaining', String(Math.max(0, decision.remaining)));
+      setHeader(response, 'X-RateLimit-Reset', String(Math.ceil(decision.resetMs / 1000)));
+    }
+  }
+
+  // Module defaults, then class rules, then method rules; a later rule of the same name wins.
+  private rulesOf(context: ExecutionContext): PreparedRule[] {
+    const handler = context.getHandler();
+    const cls = context.getClass();
+    let byClass = this.routes.get(handler);
+    if (!byClass) this.routes.set(handler, (byClass = new Map()));
+    let rules = byClass.get(cls);
+    if (!rules) {
+      const merged = new Map<string, PreparedRule>();
+      const own = (target: object) => ((Reflect.getMetadata(RATE_LIMIT_RULES, target) ?? []) as RateLimitRule[]).map(prepare);
+      for (const r of [...this.defaults, ...own(cls), ...own(handler)]) {
+        merged.delete(r.policy.name);
+        merged.set(r.policy.name, r);
+      }
+      const skip = this.reflector.getAllAndOverride<true | string[] | undefined>(RATE_LIMIT_SKIP, [handler, cls]);
+      rules = skip === true ? [] : [...merged.values()].filter((r) => !skip?.includes(r.policy.name));
+      byClass.set(cls, rules);
+    }
+    return rules;
+  }
+}
+
+// Redis keys hold a digest of the partition: bounded length, no raw IP, user id or API key.
+function digest(partition: string): string {
+  return createHash('sha256').update(partition).digest('base64url').slice(0, 22);
+}
+
+function headerOf(request: any, name: string): string | undefined {
+  const value = request.headers?.[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function setHeader(response: any, name: string, value: string): void {
+  if (typeof response?.header === 'function') response.header(name, value);
+  else if (typeof response?.setHeader === 'function') response.setHeader(name, value);
+}

@@ -1,0 +1,73 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { RateLimitFailurePolicy, RateLimitPolicy } from './rate-limit.policy.js';
+
+/**
+ * Whose quota a request consumes:
+ * - `'ip'` the client address (from the framework's trust-proxy setting; IPv6 grouped by /64),
+ * - `'user'` the authenticated user (`options.user(req)`, by default `req.user.id ?? req.user.sub`;
+ *   the IP when there is none),
+ * - `'apiKey'` the API key header (`options.apiKeyHeader`, default `x-api-key`; the IP when absent),
+ * - `'route'` the route itself: every client shares one quota,
+ * - a function of the execution context returning the partition (the IP when it returns nothing).
+ */
+export type RateLimitKey =
+  | 'ip'
+  | 'user'
+  | 'route'
+  | 'apiKey'
+  | ((context: ExecutionContext) => string | number | undefined | null | Promise<string | number | undefined | null>);
+
+/**
+ * A policy as the guard applies it: the policy plus whose quota it is.
+ *
+ * @example
+ * @RateLimit({ name: 'burst', limit: 10, window: '1s', key: 'user' }, { name: 'daily', limit: 1000, window: '1d', key: 'user' })
+ */
+export interface RateLimitRule extends RateLimitPolicy {
+  /** Default `'ip'`. */
+  key?: RateLimitKey;
+  /**
+   * `'route'` (default): each route has its own quota per client, like @nestjs/throttler.
+   * `'global'`: every route using a policy of this name shares the client's quota.
+   */
+  scope?: 'route' | 'global';
+}
+
+/** Which rate-limit headers the guard writes. */
+export interface RateLimitHeaderOptions {
+  /** IETF `RateLimit` and `RateLimit-Policy` structured fields (default true). */
+  standard?: boolean;
+  /** `X-RateLimit-Limit`, `-Remaining`, `-Reset` of the most constrained policy (default false). */
+  legacy?: boolean;
+  /**
+   * Secret for the `pk` (partition key) parameter, an HMAC of the partition so it never shows a
+   * raw IP or user id. Set it to get the same `pk` from every instance; by default each
+   * process draws a random one.
+   */
+  partitionKeySecret?: string;
+}
+
+/**
+ * The `rateLimit` section of the module options.
+ *
+ * @example
+ * RedisModule.forRoot({ connection, rateLimit: { failure: 'memory', defaults: RateLimitPresets.API_DEFAULT, headers: { legacy: true } } })
+ */
+export interface RateLimitOptions {
+  /** Named connection to use (default: the default connection). */
+  connection?: string;
+  /** What to decide when Redis cannot be asked (default `'open'`); policies may override it. */
+  failure?: RateLimitFailurePolicy;
+  /** Rules `RateLimitGuard` applies to every route it guards (decorators override them by name). */
+  defaults?: RateLimitRule | RateLimitRule[];
+  /** `false` writes no rate-limit headers (429s still carry Retry-After). */
+  headers?: boolean | RateLimitHeaderOptions;
+  /** Prefix length IPv6 clients are grouped by (default 64: one customer's network). */
+  ipv6Subnet?: number;
+  /** Header read by `key: 'apiKey'` (default `x-api-key`). */
+  apiKeyHeader?: string;
+  /** How `key: 'user'` finds the user id (default `req.user?.id ?? req.user?.sub`). */
+  user?: (request: any) => string | number | undefined | null;
+  /** Partitions the `memory` failure policy tracks per instance (default 10 000). */
+  memoryMaxKeys?: number;
+}

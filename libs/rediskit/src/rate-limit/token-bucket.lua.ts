@@ -1,0 +1,32 @@
+import { LUA_NOW, LUA_PRELUDE, luaRefuse, rateLimitScripts } from './rate-limit.lua-prelude.js';
+
+/**
+ * Token bucket: `capacity` tokens, refilled continuously at `limit / window` per ms.
+ *
+ * KEYS[1]  hash { t: tokens left, ts: Redis time of that count }; expires when the bucket
+ *          would be full again (a missing bucket is a full one)
+ * KEYS[2]  penalty-box marker (only with a blockDuration)
+ * ARGV     limit, window ms, ±cost [, capacity (burst) [, block ms]] (see LUA_PRELUDE)
+ *
+ * Returns {allowed 0|1, remaining, resetMs, retryAfterMs}.
+ */
+export const tokenBucketScripts = rateLimitScripts(
+  'rl_token_bucket',
+  `${LUA_PRELUDE}${LUA_NOW}
+local rate = limit / window
+local state = redis.call('HMGET', KEYS[1], 't', 'ts')
+local tokens = capacity
+if state[1] then
+  tokens = math.min(capacity, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate)
+end
+if tokens + 1e-9 < cost then
+  ${luaRefuse('math.floor(tokens + 1e-9)', '(capacity - tokens) / rate', '(cost - tokens) / rate')}
+end
+if write then
+  tokens = tokens - cost
+  redis.call('HSET', KEYS[1], 't', tokens, 'ts', now)
+  redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate))
+end
+return {1, math.floor(tokens + 1e-9), math.ceil((capacity - tokens) / rate), 0}
+`,
+);

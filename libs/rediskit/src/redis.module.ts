@@ -1,0 +1,83 @@
+import { ConfigurableModuleBuilder, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Codec } from './codec/codec.js';
+import { getRedisToken } from './connection/inject-redis.decorator.js';
+import { DEFAULT_CONNECTION } from './options/redis-module-options.js';
+import { RedisRegistry } from './connection/redis.registry.js';
+import { Keyspace } from './keyspace/keyspace.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { validateModuleOptions } from './options/options.validation.js';
+import type { RedisModuleOptions } from './options/redis-module-options.js';
+import { REDIS_MODULE_OPTIONS } from './redis.constants.js';
+import { sessionProviders } from './session/session.providers.js';
+import { rateLimitProviders } from './rate-limit/rate-limit.providers.js';
+import { metricsProviders } from './metrics/metrics.providers.js';
+import { healthProviders } from './health/health.providers.js';
+import { cacheProviders } from './cache/cache.providers.js';
+import { httpCacheProviders } from './http-cache/http-cache.providers.js';
+import { pubsubProviders } from './pubsub/pubsub.providers.js';
+import { lockProviders } from './lock/lock.providers.js';
+
+const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
+  new ConfigurableModuleBuilder<RedisModuleOptions>({ moduleName: 'Redis' })
+    .setClassMethodName('forRoot')
+    .setExtras<{ isGlobal: boolean; connectionNames: string[] }>(
+      { isGlobal: true, connectionNames: [] },
+      (definition, extras) => ({ ...definition, global: extras.isGlobal }),
+    )
+    .build();
+
+/** Options of `RedisModule.forRoot` (module options plus `isGlobal`). */
+export type RedisModuleSyncOptions = typeof OPTIONS_TYPE;
+/**
+ * Options of `RedisModule.forRootAsync`: `imports`, `inject`, `useFactory` | `useClass` |
+ * `useExisting`, `isGlobal`, and `connectionNames` (the named connections to inject with
+ * `@InjectRedis(name)`, since the options are not known when providers are declared).
+ */
+export type RedisModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
+
+const coreProviders: Provider[] = [
+  { provide: REDIS_MODULE_OPTIONS, useFactory: validateModuleOptions, inject: [MODULE_OPTIONS_TOKEN] },
+  { provide: RedisRegistry, useFactory: RedisRegistry.connect, inject: [REDIS_MODULE_OPTIONS] },
+  { provide: Keyspace, useFactory: (o: RedisModuleOptions) => new Keyspace(o.keyspace), inject: [REDIS_MODULE_OPTIONS] },
+  { provide: Codec, useFactory: (o: RedisModuleOptions) => new Codec(o.codec), inject: [REDIS_MODULE_OPTIONS] },
+  { provide: MetricsService, useFactory: (o: RedisModuleOptions) => MetricsService.create(o.metrics), inject: [REDIS_MODULE_OPTIONS] },
+];
+
+/** The capabilities' providers; each is injectable wherever the module is visible. */
+const capabilityProviders: Provider[] = [...cacheProviders, ...httpCacheProviders, ...lockProviders, ...pubsubProviders, ...metricsProviders, ...healthProviders, ...rateLimitProviders, ...sessionProviders];
+
+function clientProviders(names: Iterable<string>): Provider[] {
+  return [...new Set(names)].map((name) => ({
+    provide: getRedisToken(name),
+    useFactory: (registry: RedisRegistry) => registry.get(name).client,
+    inject: [RedisRegistry],
+  }));
+}
+
+/**
+ * Production-grade Redis for Nest in one import. Global by default (`isGlobal: false` to
+ * scope it). Options are validated at boot; boot waits until every connection is ready.
+ *
+ * @example
+ * RedisModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ connection: { url: config.get('REDIS_URL') } }) })
+ */
+@Module({})
+export class RedisModule extends ConfigurableModuleClass {
+  static override forRoot(options: RedisModuleSyncOptions): DynamicModule {
+    return this.withProviders(super.forRoot(options), Object.keys(options.connections ?? {}));
+  }
+
+  static override forRootAsync(options: RedisModuleAsyncOptions): DynamicModule {
+    return this.withProviders(super.forRootAsync(options), options.connectionNames ?? []);
+  }
+
+  private static withProviders(base: DynamicModule, names: string[]): DynamicModule {
+    const providers = [...coreProviders, ...capabilityProviders, ...clientProviders([DEFAULT_CONNECTION, ...names])];
+    return {
+      ...base,
+      providers: [...(base.providers ?? []), ...providers],
+      exports: [...(base.exports ?? []), ...providers.map((p) => (typeof p === 'function' ? p : p.provide))],
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { IS_PUBLIC_KEY, SESSION_REQUEST_KEY, SESSION_TOKEN_REQUEST_KEY, STEP_UP_KEY } from './session.constants.js';
+import type { Session } from './session.types.js';
+
+/**
+ * Lets a route (or every route of a controller) through {@link SessionGuard} without a session.
+ *
+ * @example
+ * @Public() @Post('login') login(@Body() body: LoginDto) { ... }
+ */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC_KEY, true);
+
+/**
+ * Requires a fresh step-up verification (`markVerified`) of one of `factors` (any factor when
+ * none is named); without it the guard answers 403 `STEP_UP_REQUIRED`.
+ *
+ * @example
+ * @RequireStepUp('webauthn') @Post('transfer') transfer() { ... }
+ */
+export const RequireStepUp = (...factors: string[]): MethodDecorator & ClassDecorator => SetMetadata(STEP_UP_KEY, factors);
+
+/**
+ * The session the guard accepted for this request (`undefined` on `@Public()` routes), or one
+ * of its properties.
+ *
+ * @example
+ * @Get('me') me(@CurrentSession() session: Session<{ role: string }>) { return session.data }
+ * @Get('id') id(@CurrentSession('userId') userId: string) { return userId }
+ */
+export const CurrentSession = createParamDecorator((property: keyof Session | 'token' | undefined, context: ExecutionContext) => {
+  const request = context.switchToHttp().getRequest<Record<string, unknown>>();
+  if (property === 'token') return request[SESSION_TOKEN_REQUEST_KEY];
+  const session = request[SESSION_REQUEST_KEY] as Session | undefined;
+  return property ? session?.[property] : session;
+});

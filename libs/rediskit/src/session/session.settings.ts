@@ -1,0 +1,39 @@
+import { ENV_DEFAULTS } from '../options/options.from-env.js';
+import { toPositiveMs } from '../options/duration.js';
+import { resolveCookieOptions, type ResolvedCookieOptions } from './session.cookie.js';
+import type { SessionOptions } from './session.options.js';
+import { DEFAULT_FINGERPRINT_HEADERS } from './session.request.js';
+
+const HOUR = 3_600_000;
+
+/** Session options with every default applied and every duration in ms. */
+export interface SessionSettings extends Omit<SessionOptions, 'ttl' | 'absoluteTimeout' | 'touchInterval' | 'cookie'> {
+  ttl: number;
+  absoluteTimeout: number;
+  touchInterval: number;
+  maxPerUser: number;
+  cookie: ResolvedCookieOptions;
+  tokenSources: ('cookie' | 'header')[];
+  fingerprintHeaders: string[];
+  riskThresholds: { stepUp: number; deny: number };
+}
+
+/** Applies the defaults (see {@link SessionOptions}) for `nodeEnv`. */
+export function resolveSessionOptions(options: SessionOptions = {}, nodeEnv = process.env.NODE_ENV): SessionSettings {
+  const env = ENV_DEFAULTS[nodeEnv as keyof typeof ENV_DEFAULTS] ?? ENV_DEFAULTS.development;
+  const ttl = toPositiveMs(options.ttl ?? env.sessionTtl, 'session.ttl');
+  const absoluteTimeout = options.absoluteTimeout === undefined ? Math.max(12 * HOUR, ttl) : toPositiveMs(options.absoluteTimeout, 'session.absoluteTimeout');
+  const touchInterval =
+    options.touchInterval === undefined ? Math.min(Math.floor(ttl / 10), 60_000) : Math.min(toPositiveMs(options.touchInterval, 'session.touchInterval'), ttl);
+  return {
+    ...options,
+    ttl,
+    absoluteTimeout,
+    touchInterval,
+    maxPerUser: options.maxPerUser ?? env.maxSessionsPerUser,
+    cookie: resolveCookieOptions(options.cookie),
+    tokenSources: options.tokenSources ?? ['cookie', 'header'],
+    fingerprintHeaders: (options.fingerprintHeaders ?? DEFAULT_FINGERPRINT_HEADERS).map((h) => h.toLowerCase()),
+    riskThresholds: { stepUp: options.riskThresholds?.stepUp ?? 0.5, deny: options.riskThresholds?.deny ?? 0.8 },
+  };
+}

@@ -1,0 +1,205 @@
+import expressSession, { type SessionData } from 'express-session';
+import type { RedisClient } from '../connection/client.factory.js';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import { scanKeys } from '../connection/scan.js';
+import { RediskitError } from '../errors.js';
+import { Keyspace } from '../keyspace/keyspace.js';
+import { toMs } from '../options/duration.js';
+import type { SessionStoreOptions } from './session.options.js';
+
+type Callback<T = unknown> = (error?: unknown, value?: T) => void;
+
+const DEFAULT_TTL = 86_400_000; // one day, as connect-redis
+const GLOB = /[*?[\]\\]/g;
+
+/**
+ * A Redis call of the store failed (Redis down, circuit open; the Redis error is the `cause`).
+ * It is shaped as an http-errors error (`status` = `statusCode` = 503, `expose` false), so
+ * Express' and Nest's error handlers answer 503 rather than 500.
+ *
+ * @example
+ * store.get(sid).catch((e) => { if (e instanceof SessionStoreUnavailableError) metrics.inc('session_store_down') });
+ */
+export class SessionStoreUnavailableError extends RediskitError {
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly expose = false;
+  constructor(cause: unknown) {
+    super('SESSION_STORE_UNAVAILABLE', 'Session store unavailable', { cause });
+  }
+}
+
+/**
+ * An express-session store on rediskit's connection (circuit breaker, cluster, Sentinel). For
+ * the same calls it does what connect-redis does: one key per session (`SET … PX`), the TTL
+ * from the cookie's `expires` or `ttl`, `touch` resets the TTL, `all`/`ids`/`length`/`clear`
+ * SCAN the prefix (every master of a cluster), callbacks optional (promises returned too).
+ * Differences: durations are ms or `'1d'` like everywhere in rediskit (connect-redis: seconds),
+ * and failed Redis calls reject with {@link SessionStoreUnavailableError} (HTTP 503).
+ *
+ * @example
+ * const app = await NestFactory.create(AppModule);
+ * app.use(session({ store: app.get(RediskitSessionStore), secret, resave: false, saveUninitialized: false }));
+ */
+export class RediskitSessionStore extends expressSession.Store {
+  private readonly prefix: string;
+  private readonly encodeIds: boolean;
+  private readonly scanCount: number;
+  private readonly serializer: NonNullable<SessionStoreOptions['serializer']>;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly options: SessionStoreOptions = {},
+    private readonly keyspace: Keyspace = new Keyspace(),
+  ) {
+    super();
+    this.encodeIds = options.prefix === undefined;
+    this.prefix = options.prefix ?? keyspace.key('sess') + keyspace.separator;
+    this.scanCount = options.scanCount ?? 100;
+    this.serializer = options.serializer ?? JSON;
+  }
+
+  override async get(sid: string, callback?: Callback<SessionData | null>): Promise<SessionData | null> {
+    let text: string | null;
+    try {
+      text = await this.redis((c) => c.get(this.key(sid)));
+    } catch (error) {
+      return done(callback, error, null);
+    }
+    let value: SessionData | null = null;
+    try {
+      value = text ? (this.serializer.parse(text) as SessionData) : null;
+    } catch (error) {
+      return done(callback, error, null);
+    }
+    return done(callback, undefined, value);
+  }
+
+  override async set(sid: string, session: SessionData, callback?: Callback): Promise<void> {
+    let ttl: number;
+    try {
+      ttl = this.ttlOf(session);
+    } catch (error) {
+      return done(callback, error, undefined);
+    }
+    // An expiry in the past deletes the session, as connect-redis does.
+    if (ttl <= 0) return this.destroy(sid, callback);
+    try {
+      const text = this.serializer.stringify(session);
+      const key = this.key(sid);
+      await this.redis((c) => (this.options.disableTTL ? c.set(key, text) : c.set(key, text, 'PX', ttl)));
+    } catch (error) {
+      return done(callback, error, undefined);
+    }
+    return done(callback, undefined, undefined);
+  }
+
+  override async touch(sid: string, session: SessionData, callback?: Callback): Promise<void> {
+    if (this.options.disableTouch || this.options.disableTTL) return done(callback, undefined, undefined);
+    try {
+      const ttl = this.ttlOf(session);
+      // PEXPIRE on a missing key does nothing: a touch never revives a session.
+      await this.redis((c) => c.pexpire(this.key(sid), Math.max(ttl, 1)));
+    } catch (error) {
+      return done(callback, error, undefined);
+    }
+    return done(callback, undefined, undefined);
+  }
+
+  override async destroy(sid: string, callback?: Callback): Promise<void> {
+    try {
+      await this.redis((c) => c.del(this.key(sid)));
+    } catch (error) {
+      return done(callback, error, undefined);
+    }
+    return done(callback, undefined, undefined);
+  }
+
+  override async clear(callback?: Callback): Promise<void> {
+    try {
+      const keys = await this.keys();
+      // One DEL per key: on a cluster the keys live on many slots (auto-pipelined together).
+      await this.redis((c) => Promise.all(keys.map((k) => c.del(k))));
+    } catch (error) {
+      return done(callback, error, undefined);
+    }
+    return done(callback, undefined, undefined);
+  }
+
+  override async length(callback?: Callback<number>): Promise<number> {
+    try {
+      return done(callback, undefined, (await this.keys()).length);
+    } catch (error) {
+      return done(callback, error, 0);
+    }
+  }
+
+  /** Every session id (as connect-redis' `ids`). */
+  async ids(callback?: Callback<string[]>): Promise<string[]> {
+    try {
+      return done(callback, undefined, (await this.keys()).map((k) => this.idOf(k)));
+    } catch (error) {
+      return done(callback, error, []);
+    }
+  }
+
+  override async all(callback?: Callback<SessionData[]>): Promise<SessionData[]> {
+    let sessions: SessionData[];
+    try {
+      const keys = await this.keys();
+      const texts = await this.redis((c) => Promise.all(keys.map((k) => c.get(k))));
+      sessions = [];
+      texts.forEach((text, i) => {
+        if (!text) return; // expired between SCAN and GET
+        const session = this.serializer.parse(text) as SessionData & { id: string };
+        session.id = this.idOf(keys[i]);
+        sessions.push(session);
+      });
+    } catch (error) {
+      return done(callback, error, []);
+    }
+    return done(callback, undefined, sessions);
+  }
+
+  private key(sid: string): string {
+    return this.encodeIds ? this.keyspace.key('sess', sid) : this.prefix + sid;
+  }
+
+  private idOf(key: string): string {
+    const raw = key.slice(this.prefix.length);
+    return this.encodeIds ? decodeURIComponent(raw) : raw;
+  }
+
+  private async keys(): Promise<string[]> {
+    const found = new Set<string>();
+    for await (const batch of scanKeys(this.connection, this.prefix.replace(GLOB, '\\$&') + '*', this.scanCount)) {
+      for (const key of batch) found.add(key);
+    }
+    return [...found];
+  }
+
+  private ttlOf(session: SessionData): number {
+    if (typeof this.options.ttl === 'function') return toMs(this.options.ttl(session), 'store.ttl');
+    const expires = session?.cookie?.expires;
+    if (expires) return new Date(expires).getTime() - Date.now();
+    return this.options.ttl === undefined ? DEFAULT_TTL : toMs(this.options.ttl, 'store.ttl');
+  }
+
+  private async redis<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
+    try {
+      return await this.connection.run(fn);
+    } catch (error) {
+      throw new SessionStoreUnavailableError(error);
+    }
+  }
+}
+
+// As connect-redis: with a callback, report through it; without one, throw or return.
+function done<T>(callback: Callback<T> | undefined, error: unknown, value: T): T {
+  if (callback) {
+    callback(error ?? null, error ? undefined : value);
+    return value;
+  }
+  if (error) throw error;
+  return value;
+}

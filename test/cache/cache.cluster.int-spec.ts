@@ -1,0 +1,18 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import { RedisClusterFixture } from '../harness/index.js';
+import { cacheFeatures } from './cache-features.js';
+import { cacheInstances } from './cache-instances.js';
+import { cacheCoreProperties } from './cache-properties.js';
+
+let cluster: RedisClusterFixture;
+beforeAll(async () => {
+  cluster = await RedisClusterFixture.start();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const connection = () => ({ cluster: { nodes: cluster.addresses } });
+cacheCoreProperties('cluster', connection);
+cacheFeatures('cluster', connection);
+cacheInstances('cluster', connection);

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RedisServer, sleep } from '../harness/index.js';
+import { eventually, startCacheApp, type CacheApp } from './cache-app.js';
+
+describe('CacheService when Redis goes away', () => {
+  let server: RedisServer;
+  let a: CacheApp;
+  let b: CacheApp;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    const connection = { url: server.url, reconnect: { baseDelay: 20, maxDelay: 100 } };
+    [a, b] = await Promise.all([
+      startCacheApp(connection, {}, { circuitBreaker: { failureThreshold: 3, recoveryTimeout: 200 } }),
+      startCacheApp(connection, {}, { circuitBreaker: { failureThreshold: 3, recoveryTimeout: 200 } }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await server?.stop();
+  });
+
+  it('a lost bus connection flushes memory (messages may have been missed)', async () => {
+    await b.cache.set('flush-me', 1);
+    expect(b.cache.stats().l1.entries).toBeGreaterThan(0);
+    await server.cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await eventually(() => b.cache.stats().l1.entries === 0, 5000, 'memory flushed');
+    await eventually(() => b.cache.stats().busHealthy, 5000, 'bus back');
+    await a.cache.set('after', 'x');
+    expect(await b.cache.get('after')).toBe('x');
+    await a.cache.set('after', 'y');
+    await eventually(async () => (await b.cache.get('after')) === 'y', 5000, 'bus delivers again');
+  });
+
+  it('Redis stopped during getOrSet loads: zero errors reach callers', async () => {
+    let calls = 0;
+    const slow = async () => {
+      calls++;
+      await sleep(150);
+      return `loaded-${calls}`;
+    };
+    const errors: unknown[] = [];
+    const call = (p: Promise<unknown>) => p.catch((e: unknown) => errors.push(e));
+    const inFlight = Array.from({ length: 50 }, (_, i) => call(a.cache.getOrSet(`load:${i % 5}`, slow, { tags: ['t'] })));
+    await sleep(30);
+    await server.stop();
+    await Promise.all(inFlight);
+    // while Redis is down: memory or the loader, never an error
+    const during = await Promise.all([
+      call(a.cache.getOrSet('warm', slow)),
+      ...Array.from({ length: 30 }, (_, i) => call(a.cache.getOrSet(`down:${i}`, slow))),
+      ...Array.from({ length: 10 }, (_, i) => call(a.cache.getOrSet(`down-tagged:${i}`, slow, { tags: ['u:1'] }))),
+      call(a.cache.get('anything')),
+      call(a.cache.set('w', 1)),
+    ]);
+    expect(errors).toEqual([]);
+    // the bus connection dropped with Redis, so memory was flushed: 'warm' came from the loader,
+    // and values loaded during the outage are served from memory without calling it again
+    expect(during[0]).toMatch(/^loaded-/);
+    const before = calls;
+    expect(await a.cache.getOrSet('down:0', slow)).toBe(during[1]);
+    expect(calls).toBe(before);
+    expect(a.cache.stats().failedWrites).toBeGreaterThan(0);
+    expect(a.registry.get().breaker.state).not.toBe('closed');
+    // invalidations cannot be silently lost: they throw
+    await expect(a.cache.invalidateTags('t')).rejects.toThrow(/could not reach Redis/);
+
+    await server.restart();
+    await eventually(() => a.cache.stats().busHealthy && b.cache.stats().busHealthy, 10_000, 'bus reconnected');
+    await eventually(async () => {
+      await a.cache.set('back', 1).catch(() => undefined);
+      return (await b.cache.get('back')) === 1;
+    }, 10_000, 'writes reach Redis again');
+  });
+});

@@ -1,0 +1,17 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import { RedisServer } from '../harness/index.js';
+import { cacheFeatures } from './cache-features.js';
+import { cacheInstances } from './cache-instances.js';
+import { cacheCoreProperties } from './cache-properties.js';
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+cacheCoreProperties('standalone', () => ({ url: server.url }));
+cacheFeatures('standalone', () => ({ url: server.url }));
+cacheInstances('standalone', () => ({ url: server.url }));

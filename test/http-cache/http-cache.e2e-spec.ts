@@ -1,0 +1,13 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import { RedisServer } from '../harness/index.js';
+import { httpCacheFeatures } from './http-cache-features.js';
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+httpCacheFeatures('standalone', () => ({ url: server.url }));
