@@ -1,4 +1,4 @@
-import { batchScript } from './lock-script.js';
+import { batchScript } from '../scripts/batch-script.js';
 
 /**
  * Takes locks and issues their fencing tokens in one round trip; a batch holds the lock

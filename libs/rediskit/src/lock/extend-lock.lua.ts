@@ -1,4 +1,4 @@
-import { batchScript } from './lock-script.js';
+import { batchScript } from '../scripts/batch-script.js';
 
 /**
  * Compare-and-pexpire: renews each lease only while the caller still owns the lock.

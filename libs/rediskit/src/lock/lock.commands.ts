@@ -4,7 +4,7 @@ import { acquireLockScript } from './acquire-lock.lua.js';
 import { extendLockScript } from './extend-lock.lua.js';
 import { raiseFenceScript } from './raise-fence.lua.js';
 import { releaseLockScript } from './release-lock.lua.js';
-import { ScriptBatcher } from './script-batcher.js';
+import { ScriptBatcher } from '../scripts/script-batcher.js';
 
 /**
  * The lock operations on one connection. A resource's lock key and fence counter share its

@@ -1,4 +1,4 @@
-import { batchScript } from './lock-script.js';
+import { batchScript } from '../scripts/batch-script.js';
 
 /**
  * Redlock's second step: writes the fencing token the quorum agreed on (the highest counter

@@ -1,4 +1,4 @@
-import { batchScript } from './lock-script.js';
+import { batchScript } from '../scripts/batch-script.js';
 
 /**
  * Compare-and-delete: removes each lock only while the caller still owns it, so a holder

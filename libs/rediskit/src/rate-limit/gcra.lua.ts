@@ -1,21 +1,20 @@
-import { LUA_NOW, LUA_PRELUDE, luaRefuse, rateLimitScripts } from './rate-limit.lua-prelude.js';
+import { LUA_NOW, luaRefuse, rateLimitScript } from './rate-limit.lua-prelude.js';
 
 /**
  * GCRA (generic cell rate algorithm): one unit is due every `window / limit` ms; the stored
  * theoretical arrival time (TAT) may run ahead of now by at most `capacity` units.
  *
- * KEYS[1]  the TAT in Redis-time ms; expires when it falls behind now (a missing TAT is "idle")
- * KEYS[2]  penalty-box marker (only with a blockDuration)
- * ARGV     limit, window ms, ±cost [, capacity (burst) [, block ms]] (see LUA_PRELUDE)
+ * key      the TAT in Redis-time ms; expires when it falls behind now (a missing TAT is "idle")
+ * capacity the burst (rateLimitScript describes the penalty box, the arguments and the batching.)
  *
  * Returns {allowed 0|1, remaining, resetMs, retryAfterMs}.
  */
-export const gcraScripts = rateLimitScripts(
+export const gcraScript = rateLimitScript(
   'rl_gcra',
-  `${LUA_PRELUDE}${LUA_NOW}
+  `${LUA_NOW}
 local interval = window / limit
 local horizon = interval * capacity
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
+local tat = tonumber(redis.call('GET', key)) or now
 if tat < now then tat = now end
 local newTat = tat + interval * cost
 -- 1 µs of slack absorbs float rounding at epoch-ms magnitudes
@@ -23,7 +22,7 @@ if newTat - horizon - now > 0.001 then
   ${luaRefuse('math.floor((horizon - (tat - now)) / interval + 1e-6)', 'tat - now', 'newTat - horizon - now')}
 end
 if write then
-  redis.call('SET', KEYS[1], newTat, 'PX', math.ceil(newTat - now))
+  redis.call('SET', key, newTat, 'PX', math.ceil(newTat - now))
   tat = newTat
 end
 return {1, math.floor((horizon - (tat - now)) / interval + 1e-6), math.ceil(tat - now), 0}

@@ -1,61 +1,64 @@
-import { defineScript, type LuaScript } from '../scripts/lua-script.js';
+import { batchScript, type BatchScript } from '../scripts/batch-script.js';
+
+/** ARGV values per decision of a batch: limit, window ms, ±cost, capacity, block ms. */
+export const RATE_LIMIT_ARGS = 5;
+/** Values per decision in a script's reply: allowed, remaining, resetMs, retryAfterMs. */
+export const RATE_LIMIT_REPLY = 4;
 
 /**
- * The opening every rate-limit script shares (pasted into each script's source; Redis sees one
- * self-contained script per algorithm).
+ * Builds an algorithm's script from the body of its `decide` function. One script call holds
+ * the decisions its callers made in the same tick (see ScriptBatcher); each is decided on its
+ * own, in order, and the whole call is atomic.
  *
- * KEYS[1]  the algorithm's state
- * KEYS[2]  the penalty-box marker (same slot), passed only when the policy has a blockDuration
- * ARGV[1]  limit
- * ARGV[2]  window ms
- * ARGV[3]  cost; negative to peek (decide without writing anything)
- * ARGV[4]  capacity (burst; optional, default limit)
- * ARGV[5]  block ms (optional; only with KEYS[2])
+ * Per decision:
+ * KEYS     the algorithm's state, then (only when block ms > 0) the penalty-box marker, in the
+ *          same slot: `key` and `blockKey` in the body
+ * ARGV     limit, window ms, cost (negative to peek: decide without writing anything),
+ *          capacity (burst), block ms
  *
- * Trailing arguments are left out when they hold their default, so the common call is three
- * arguments and one key. A script reads Redis' clock with {@link LUA_NOW} (ms with µs
- * precision), so every app instance decides on the same time whatever its own clock says.
- * A script returns {allowed, remaining, resetMs, retryAfterMs}; an admitted call may leave out
- * retryAfterMs (0).
+ * The body sees `key`, `blockKey`, `limit`, `window`, `cost` (positive), `write`, `capacity`
+ * and `blockMs`, and returns {allowed, remaining, resetMs[, retryAfterMs]}. It reads Redis'
+ * clock with {@link LUA_NOW} (ms with µs precision), so every app instance decides on the same
+ * time whatever its own clock says.
  */
-export const LUA_PRELUDE = `
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local write = cost > 0
-if not write then cost = -cost end
-local capacity = tonumber(ARGV[4]) or limit
-local blockMs = tonumber(ARGV[5]) or 0
-if blockMs > 0 then
-  local blocked = redis.call('PTTL', KEYS[2])
-  if blocked > 0 then return {0, 0, blocked, blocked} end
+export function rateLimitScript(name: string, body: string): BatchScript {
+  return batchScript(
+    name,
+    `
+local function decide(key, blockKey, limit, window, cost, capacity, blockMs)
+  local write = cost > 0
+  if not write then cost = -cost end
+  if blockMs > 0 then
+    local blocked = redis.call('PTTL', blockKey)
+    if blocked > 0 then return {0, 0, blocked, blocked} end
+  end
+${body.trim().replace(/^/gm, '  ')}
 end
-`;
+local out, k = {}, 1
+for i = 1, #ARGV, ${RATE_LIMIT_ARGS} do
+  local blockMs = tonumber(ARGV[i + 4])
+  local r = decide(KEYS[k], KEYS[k + 1], tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), blockMs)
+  k = k + (blockMs > 0 and 2 or 1)
+  local n = #out
+  out[n + 1], out[n + 2], out[n + 3], out[n + 4] = r[1], r[2], r[3], r[4] or 0
+end
+return out
+`,
+  );
+}
 
 /**
  * The Lua that refuses a call: opens the penalty box when the policy has one (consume only),
- * else returns the refusal. Inlined rather than a Lua function, which would be a closure
- * allocated by every run of the script, refused or not.
+ * else returns the refusal.
  */
 export function luaRefuse(remaining: string, resetMs: string, retryMs: string): string {
   return `do
   if write and blockMs > 0 then
-    redis.call('SET', KEYS[2], '1', 'PX', blockMs)
+    redis.call('SET', blockKey, '1', 'PX', blockMs)
     return {0, 0, math.max(math.ceil(${resetMs}), blockMs), blockMs}
   end
   return {0, ${remaining}, math.ceil(${resetMs}), math.ceil(${retryMs})}
 end`;
-}
-
-/** One algorithm's script, declared with one key (no penalty box) and with two. */
-export interface RateLimitScripts {
-  readonly plain: LuaScript;
-  readonly withBlock: LuaScript;
-}
-
-/** Declares an algorithm's script twice: same source (one SHA in Redis), 1 or 2 keys. */
-export function rateLimitScripts(name: string, lua: string): RateLimitScripts {
-  return Object.freeze({ plain: defineScript(name, 1, lua), withBlock: defineScript(`${name}_block`, 2, lua) });
 }
 
 /** Redis' clock in ms (µs precision), as `now`. */

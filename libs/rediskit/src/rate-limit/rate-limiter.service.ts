@@ -2,19 +2,22 @@ import { Logger } from '@nestjs/common';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { RedisRegistry } from '../connection/redis.registry.js';
-import { RediskitArgumentError, RediskitConnectionError } from '../errors.js';
+import { RediskitConnectionError } from '../errors.js';
 import { encodeKeyPart, type Keyspace, type KeyPart } from '../keyspace/keyspace.js';
 import type { BoundCounter, CounterMetric, MetricsService } from '../metrics/metrics.service.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import type { LuaScript } from '../scripts/lua-script.js';
+import type { BatchScript } from '../scripts/batch-script.js';
+import { ScriptBatcher } from '../scripts/script-batcher.js';
 import { ScriptRunner, type ScriptArg } from '../scripts/script-runner.js';
-import { fixedWindowScripts } from './fixed-window.lua.js';
-import { gcraScripts } from './gcra.lua.js';
+import { fixedWindowScript } from './fixed-window.lua.js';
+import { gcraScript } from './gcra.lua.js';
 import { MemoryRateLimiter, type RawDecision } from './memory-rate-limiter.js';
 import type { RateLimitOptions } from './rate-limit.options.js';
 import {
   algorithmTag,
   checkCost,
+  RATE_LIMIT_ALGORITHMS,
   resolvePolicy,
   type RateLimitAlgorithm,
   type RateLimitDecision,
@@ -22,30 +25,25 @@ import {
   type RateLimitPolicy,
   type ResolvedPolicy,
 } from './rate-limit.policy.js';
-import type { RateLimitScripts } from './rate-limit.lua-prelude.js';
-import { slidingWindowCounterScripts } from './sliding-window-counter.lua.js';
-import { slidingWindowLogScripts } from './sliding-window-log.lua.js';
+import { RATE_LIMIT_REPLY } from './rate-limit.lua-prelude.js';
+import { slidingWindowCounterScript } from './sliding-window-counter.lua.js';
+import { slidingWindowLogScript } from './sliding-window-log.lua.js';
 import { throttlerIncrementScript } from './throttler-increment.lua.js';
-import { tokenBucketScripts } from './token-bucket.lua.js';
+import { tokenBucketScript } from './token-bucket.lua.js';
 
-const SCRIPTS: Record<RateLimitAlgorithm, RateLimitScripts> = {
-  'fixed-window': fixedWindowScripts,
-  'sliding-window-log': slidingWindowLogScripts,
-  'sliding-window-counter': slidingWindowCounterScripts,
-  'token-bucket': tokenBucketScripts,
-  gcra: gcraScripts,
+const SCRIPTS: Record<RateLimitAlgorithm, BatchScript> = {
+  'fixed-window': fixedWindowScript,
+  'sliding-window-log': slidingWindowLogScript,
+  'sliding-window-counter': slidingWindowCounterScript,
+  'token-bucket': tokenBucketScript,
+  gcra: gcraScript,
 };
-
-/** A script's reply: allowed, remaining, resetMs and (when refused) retryAfterMs. */
-type ScriptReply = [number, number, number, number?];
 
 /** What a policy sends with every decision, worked out once per policy. */
 interface Plan {
-  script: LuaScript;
+  batcher: ScriptBatcher<RawDecision>;
   /** Appended to `:{partition}` to make the state key and (with a blockDuration) the block key. */
   suffixes: string[];
-  /** ARGV after limit, window and cost: capacity and block ms, only when not defaults. */
-  tail: number[];
 }
 
 /** Key feature segment of every rate-limit key: `prefix:app:env:ratelimit:{partition}:policy:algo`. */
@@ -84,6 +82,8 @@ export const LIMITER_CLUSTER_OPTIONS = { retryDelayOnFailover: 0, enableAutoPipe
 export class RateLimiterService {
   private readonly logger = new Logger('RateLimiter');
   private readonly runner: ScriptRunner;
+  /** Per algorithm: its script, with the decisions of one tick sent as one call. */
+  private readonly batchers: Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
   private readonly decisions: CounterMetric;
   private readonly fallbacks: CounterMetric;
   /** The per-instance limiter of the `memory` failure policy. */
@@ -104,7 +104,11 @@ export class RateLimiterService {
     /** The validated `rateLimit` options. */
     readonly options: RateLimitOptions,
   ) {
-    this.runner = new ScriptRunner(client).define(...Object.values(SCRIPTS).flatMap((s) => [s.plain, s.withBlock]), throttlerIncrementScript);
+    this.runner = new ScriptRunner(client).define(throttlerIncrementScript);
+    const target = { isCluster: connection.isCluster, run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn) };
+    this.batchers = Object.fromEntries(
+      RATE_LIMIT_ALGORITHMS.map((a) => [a, new ScriptBatcher<RawDecision>(target, SCRIPTS[a], { width: RATE_LIMIT_REPLY })]),
+    ) as Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
     this.memory = new MemoryRateLimiter(options.memoryMaxKeys);
     this.failure = options.failure ?? 'open';
     this.decisions = metrics.counter('rate_limit_decisions_total', 'Rate-limit decisions by policy and result (allowed | blocked)', ['policy', 'result']);
@@ -205,20 +209,19 @@ export class RateLimiterService {
   private async decide(key: KeyPart, p: ResolvedPolicy, cost: number, write: boolean): Promise<RateLimitDecision> {
     const plan = this.planOf(p);
     const keys = this.keysOf(key, p);
-    let raw: RawDecision | ScriptReply;
+    let raw: RawDecision;
     let fallback: RateLimitFailurePolicy | undefined;
     try {
-      raw = await this.runScript<ScriptReply>(plan.script, keys, [p.limit, p.windowMs, write ? cost : -cost, ...plan.tail]);
+      raw = await plan.batcher.call(keys, [p.limit, p.windowMs, write ? cost : -cost, p.capacity, p.blockMs]);
       if (this.outage) this.noteRecovered();
     } catch (error) {
-      if (error instanceof RediskitArgumentError) throw error;
       fallback = p.failure ?? this.failure;
       raw = this.fallbackDecision(String(key), p, cost, write, fallback);
       this.noteFallback(p.name, fallback, error);
     }
     const allowed = raw[0] === 1;
     if (write) this.counters(p.name)[allowed ? 'allowed' : 'blocked'].inc();
-    const decision: RateLimitDecision = { allowed, limit: p.capacity, remaining: raw[1], resetMs: raw[2], retryAfterMs: raw[3] ?? 0, policy: p.name };
+    const decision: RateLimitDecision = { allowed, limit: p.capacity, remaining: raw[1], resetMs: raw[2], retryAfterMs: raw[3], policy: p.name };
     if (fallback) decision.fallback = fallback;
     return decision;
   }
@@ -231,9 +234,8 @@ export class RateLimiterService {
       const name = `${sep}${encodeKeyPart(p.name, sep)}${sep}`;
       const block = p.blockMs > 0;
       plan = {
-        script: block ? SCRIPTS[p.algorithm].withBlock : SCRIPTS[p.algorithm].plain,
+        batcher: this.batchers[p.algorithm],
         suffixes: block ? [name + algorithmTag(p.algorithm), `${name}block`] : [name + algorithmTag(p.algorithm)],
-        tail: block ? [p.capacity, p.blockMs] : p.capacity !== p.limit ? [p.capacity] : [],
       };
       this.plans.set(p, plan);
     }

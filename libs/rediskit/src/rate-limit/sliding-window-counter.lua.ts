@@ -1,21 +1,20 @@
-import { LUA_NOW, LUA_PRELUDE, luaRefuse, rateLimitScripts } from './rate-limit.lua-prelude.js';
+import { LUA_NOW, luaRefuse, rateLimitScript } from './rate-limit.lua-prelude.js';
 
 /**
  * Sliding window counter: the current window's count plus the previous window's count weighted
  * by how much of it still overlaps the sliding window. Approximate, constant memory.
  *
- * KEYS[1]  hash { w: current window start ms, c: its count, p: the previous window's count }
- * KEYS[2]  penalty-box marker (only with a blockDuration)
- * ARGV     limit, window ms, ±cost [, capacity (unused) [, block ms]] (see LUA_PRELUDE)
+ * key      hash { w: current window start ms, c: its count, p: the previous window's count }
+ * (rateLimitScript describes the penalty box, the arguments and the batching.)
  *
  * Returns {allowed 0|1, remaining, resetMs, retryAfterMs}.
  */
-export const slidingWindowCounterScripts = rateLimitScripts(
+export const slidingWindowCounterScript = rateLimitScript(
   'rl_sliding_window_counter',
-  `${LUA_PRELUDE}${LUA_NOW}
+  `${LUA_NOW}
 local nowMs = math.floor(now)
 local start = nowMs - nowMs % window
-local state = redis.call('HMGET', KEYS[1], 'w', 'c', 'p')
+local state = redis.call('HMGET', key, 'w', 'c', 'p')
 local stored = tonumber(state[1])
 local curr, prev = 0, 0
 if stored == start then
@@ -40,10 +39,10 @@ if used + cost > limit + 1e-9 then
 end
 if write then
   if stored == start then
-    redis.call('HINCRBY', KEYS[1], 'c', cost)
+    redis.call('HINCRBY', key, 'c', cost)
   else
-    redis.call('HSET', KEYS[1], 'w', start, 'c', cost, 'p', prev)
-    redis.call('PEXPIREAT', KEYS[1], start + 2 * window)
+    redis.call('HSET', key, 'w', start, 'c', cost, 'p', prev)
+    redis.call('PEXPIREAT', key, start + 2 * window)
   end
   curr = curr + cost
   used = used + cost

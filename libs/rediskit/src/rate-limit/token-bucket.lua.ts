@@ -1,20 +1,19 @@
-import { LUA_NOW, LUA_PRELUDE, luaRefuse, rateLimitScripts } from './rate-limit.lua-prelude.js';
+import { LUA_NOW, luaRefuse, rateLimitScript } from './rate-limit.lua-prelude.js';
 
 /**
  * Token bucket: `capacity` tokens, refilled continuously at `limit / window` per ms.
  *
- * KEYS[1]  hash { t: tokens left, ts: Redis time of that count }; expires when the bucket
+ * key      hash { t: tokens left, ts: Redis time of that count }; expires when the bucket
  *          would be full again (a missing bucket is a full one)
- * KEYS[2]  penalty-box marker (only with a blockDuration)
- * ARGV     limit, window ms, ±cost [, capacity (burst) [, block ms]] (see LUA_PRELUDE)
+ * capacity the burst (rateLimitScript describes the penalty box, the arguments and the batching.)
  *
  * Returns {allowed 0|1, remaining, resetMs, retryAfterMs}.
  */
-export const tokenBucketScripts = rateLimitScripts(
+export const tokenBucketScript = rateLimitScript(
   'rl_token_bucket',
-  `${LUA_PRELUDE}${LUA_NOW}
+  `${LUA_NOW}
 local rate = limit / window
-local state = redis.call('HMGET', KEYS[1], 't', 'ts')
+local state = redis.call('HMGET', key, 't', 'ts')
 local tokens = capacity
 if state[1] then
   tokens = math.min(capacity, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate)
@@ -24,8 +23,8 @@ if tokens + 1e-9 < cost then
 end
 if write then
   tokens = tokens - cost
-  redis.call('HSET', KEYS[1], 't', tokens, 'ts', now)
-  redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate))
+  redis.call('HSET', key, 't', tokens, 'ts', now)
+  redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / rate))
 end
 return {1, math.floor(tokens + 1e-9), math.ceil((capacity - tokens) / rate), 0}
 `,

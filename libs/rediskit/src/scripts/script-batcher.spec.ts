@@ -1,11 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import type { RedisConnection } from '../connection/redis-connection.js';
-import { batchScript } from './lock-script.js';
-import { ScriptBatcher } from './script-batcher.js';
+import { batchScript } from './batch-script.js';
+import { ScriptBatcher, type BatchTarget } from './script-batcher.js';
 
 const script = batchScript('test_echo', 'return ARGV');
 
-/** A connection whose client records EVALSHA/EVAL calls and answers with the given function. */
+/** A target whose client records EVALSHA/EVAL calls and answers with the given function. */
 function fakeConnection(answer: (keys: string[], args: unknown[]) => unknown, isCluster = false) {
   const calls: { command: string; keys: string[]; args: unknown[] }[] = [];
   const call = (command: string) => async (_shaOrLua: string, n: number, ...rest: unknown[]) => {
@@ -15,7 +14,7 @@ function fakeConnection(answer: (keys: string[], args: unknown[]) => unknown, is
     return answer(keys, args);
   };
   const client = { evalsha: call('evalsha'), eval: call('eval') };
-  const connection = { isCluster, run: (fn: (c: typeof client) => Promise<unknown>) => fn(client) } as unknown as RedisConnection;
+  const connection = { isCluster, run: (fn: (c: typeof client) => Promise<unknown>) => fn(client) } as unknown as BatchTarget;
   return { connection, calls };
 }
 
@@ -32,7 +31,7 @@ describe('ScriptBatcher', () => {
 
   it('caps a batch at maxEntries', async () => {
     const { connection, calls } = fakeConnection((_k, args) => args);
-    const batcher = new ScriptBatcher(connection, script, 2);
+    const batcher = new ScriptBatcher(connection, script, { maxEntries: 2 });
     await Promise.all([1, 2, 3, 4, 5].map((i) => batcher.call([`k${i}`], [i])));
     expect(calls.map((c) => c.keys.length)).toEqual([2, 2, 1]);
   });
@@ -47,6 +46,16 @@ describe('ScriptBatcher', () => {
     const clustered = new ScriptBatcher(cluster.connection, script);
     expect(await Promise.all([clustered.call(['{x}:1'], [1]), clustered.call(['{y}:1'], [2]), clustered.call(['{x}:2'], [3])])).toEqual([1, 2, 3]);
     expect(cluster.calls.map((c) => c.keys)).toEqual([['{x}:1', '{x}:2'], ['{y}:1']]);
+  });
+
+  it('hands each caller its slice of a script that answers several values per entry', async () => {
+    const { connection, calls } = fakeConnection((_k, args) => args.flatMap((a) => [a, Number(a) + 1]));
+    const batcher = new ScriptBatcher<number[]>(connection, script, { width: 2 });
+    expect(await Promise.all([batcher.call(['a'], [1]), batcher.call(['b'], [5])])).toEqual([
+      [1, 2],
+      [5, 6],
+    ]);
+    expect(calls).toHaveLength(1);
   });
 
   it('falls back to EVAL on NOSCRIPT and fails every caller of a failed call', async () => {

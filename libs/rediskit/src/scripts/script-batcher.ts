@@ -1,11 +1,18 @@
 import calculateSlot from 'cluster-key-slot';
-import type { RedisConnection } from '../connection/redis-connection.js';
-import { runBatchScript, type BatchScript } from './lock-script.js';
+import type { RedisClient } from '../connection/client.factory.js';
+import { runBatchScript, type BatchScript } from './batch-script.js';
+import type { ScriptArg } from './script-runner.js';
 
-interface Entry {
+/** Where a batcher sends its scripts: a `RedisConnection`, or a feature's own guarded client. */
+export interface BatchTarget {
+  readonly isCluster: boolean;
+  run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
+}
+
+interface Entry<R> {
   keys: string[];
-  args: (string | number)[];
-  resolve: (reply: number) => void;
+  args: ScriptArg[];
+  resolve: (reply: R) => void;
   reject: (error: unknown) => void;
 }
 
@@ -13,27 +20,30 @@ interface Entry {
  * Coalesces the calls of one script made in the same tick into one EVALSHA (one per cluster
  * slot), the way ioredis' auto-pipelining coalesces commands: each caller still waits one
  * round trip, while the client and Redis handle one command instead of many — under load
- * most of a lock operation's cost is ioredis' per-command work. Entries are independent: the
+ * most of a small script's cost is ioredis' per-command work. Entries are independent: the
  * script handles each on its own, so one caller's outcome never depends on another's.
  * The flush runs on `process.nextTick`, before auto-pipelining's `setImmediate`, so batching
  * adds no latency.
+ *
+ * The script returns `width` values per entry, in entry order; a caller gets its one value
+ * (width 1) or its slice of `width` values.
  */
-export class ScriptBatcher {
-  private queue: Entry[] = [];
+export class ScriptBatcher<R = number> {
+  private queue: Entry<R>[] = [];
   private scheduled = false;
 
   constructor(
-    private readonly connection: RedisConnection,
+    private readonly target: BatchTarget,
     private readonly script: BatchScript,
-    /** Entries per script call at most: bounds how long one call holds Redis. */
-    private readonly maxEntries = 128,
+    private readonly options: { width?: number; maxEntries?: number } = {},
   ) {}
 
   /** Queues one entry; resolves with the script's reply for it. */
-  call(keys: string[], args: (string | number)[]): Promise<number> {
+  call(keys: string[], args: ScriptArg[]): Promise<R> {
     return new Promise((resolve, reject) => {
       this.queue.push({ keys, args, resolve, reject });
-      if (this.queue.length >= this.maxEntries) this.flush();
+      // Entries per script call at most: bounds how long one call holds Redis.
+      if (this.queue.length >= (this.options.maxEntries ?? 128)) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
         process.nextTick(this.flush);
@@ -46,9 +56,9 @@ export class ScriptBatcher {
     const entries = this.queue;
     if (entries.length === 0) return;
     this.queue = [];
-    if (!this.connection.isCluster || entries.length === 1) return this.send(entries);
+    if (!this.target.isCluster || entries.length === 1) return this.send(entries);
     // A cluster runs a script on one node, with every key in one slot.
-    const bySlot = new Map<number, Entry[]>();
+    const bySlot = new Map<number, Entry<R>[]>();
     for (const entry of entries) {
       const slot = calculateSlot(entry.keys[0]);
       const group = bySlot.get(slot);
@@ -58,7 +68,7 @@ export class ScriptBatcher {
     for (const group of bySlot.values()) this.send(group);
   };
 
-  private send(entries: Entry[]): void {
+  private send(entries: Entry<R>[]): void {
     let keys = entries[0].keys;
     let args = entries[0].args;
     if (entries.length > 1) {
@@ -69,9 +79,10 @@ export class ScriptBatcher {
         for (const a of entry.args) args.push(a);
       }
     }
-    runBatchScript<number[]>(this.connection, this.script, keys, args).then(
+    const width = this.options.width ?? 1;
+    this.target.run((redis) => runBatchScript<unknown[]>(redis, this.script, keys, args)).then(
       (replies) => {
-        for (let i = 0; i < entries.length; i++) entries[i].resolve(replies[i]);
+        for (let i = 0; i < entries.length; i++) entries[i].resolve((width === 1 ? replies[i] : replies.slice(i * width, i * width + width)) as R);
       },
       (error: unknown) => {
         for (const entry of entries) entry.reject(error);
