@@ -54,7 +54,7 @@ export default async function pubsubBench(): Promise<void> {
   const inbox = roundTrips();
   await pubsub.subscribeUser(42, (m) => inbox.arrive((m.data as { seq: number }).seq));
 
-  const results = await compare({
+  const contenders = {
     'raw ioredis PUBLISH + SUBSCRIBE (JSON)': async () => {
       const { seq, arrived } = raw.next();
       await rawPub.publish('bench:raw:orders', JSON.stringify({ seq, order }));
@@ -70,11 +70,15 @@ export default async function pubsubBench(): Promise<void> {
       await pubsub.notifyUser(42, 'order.updated', { seq, order });
       await arrived;
     },
-  });
+  };
+  const results = await compare(contenders);
   report('pubsub: publish → receive, 100 concurrent publishers', results, 'raw ioredis PUBLISH + SUBSCRIBE (JSON)', {
     'rediskit publish + subscribe': '≥ 0.90×',
   });
   console.log(`rediskit publish / raw: ${ratio(results, 'rediskit publish + subscribe', 'raw ioredis PUBLISH + SUBSCRIBE (JSON)').toFixed(2)}×\n`);
+  // One publisher at a time: nothing to batch, so this shows what the envelope itself costs.
+  const alone = await compare(contenders, { concurrency: 1 });
+  report('pubsub: publish → receive, 1 publisher at a time (no batching possible)', alone, 'raw ioredis PUBLISH + SUBSCRIBE (JSON)');
   await pubsub.inbox(42).clear();
   rawPub.disconnect();
   rawSub.disconnect();

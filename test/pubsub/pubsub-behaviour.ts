@@ -48,6 +48,23 @@ export function pubsubBehaviour(apps: () => [INestApplication, INestApplication]
     expect(await metric(a, 'rediskit_pubsub_published_total{kind="channel"}')).toBeGreaterThanOrEqual(20);
   });
 
+  it('a burst published in one tick (sent in batches) arrives once each, in publish order', async () => {
+    const [a, b] = apps();
+    const got: Envelope<{ n: number; at?: Date }>[] = [];
+    const off = await b.get(PubSubService).subscribe<{ n: number; at?: Date }>('burst', (m) => void got.push(m));
+    const pubsub = a.get(PubSubService);
+    // Every 50th message carries a Date: a binary body, sent alone between the text batches.
+    const receivers = await Promise.all(Array.from({ length: 300 }, (_, i) => pubsub.publish('burst', i % 50 === 0 ? { n: i, at: new Date(i) } : { n: i })));
+    const alone = await pubsub.publish('burst', { n: 300 });
+    await waitFor(() => got.length >= 301, 10_000, '301 burst messages');
+    await off();
+    expect(got.map((m) => m.data.n)).toEqual(Array.from({ length: 301 }, (_, i) => i));
+    expect(got[50].data.at).toEqual(new Date(50));
+    expect(new Set(got.map((m) => m.id)).size).toBe(301);
+    // A batched publish resolves with the receiver count a lone one gets.
+    expect(new Set(receivers)).toEqual(new Set([alone]));
+  });
+
   if (opts.patterns) {
     it('psubscribe handlers get every matching channel with its name, and nothing else', async () => {
       const [a, b] = apps();

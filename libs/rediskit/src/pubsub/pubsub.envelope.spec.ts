@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Codec } from '../codec/codec.js';
 import { RediskitSerializationError } from '../errors.js';
-import { decodeMessage, encodeFramed, frame } from './pubsub.envelope.js';
+import { decodeMessage, decodeMessages, encodeBatch, encodeFramed, frame } from './pubsub.envelope.js';
 
 const asBuffer = (m: Buffer | string) => (typeof m === 'string' ? Buffer.from(m) : m);
 
@@ -38,6 +38,18 @@ describe('envelope wire format', () => {
     const packed = encodeFramed(msgpack, 'id-5', plain, 'ch');
     expect(Buffer.isBuffer(packed)).toBe(true);
     expect(decodeMessage(msgpack, asBuffer(packed), 'ch')).toEqual({ id: 'id-5', ...plain });
+  });
+
+  it('reads a batch back as its messages, in order, and a single message as a list of one', () => {
+    const codec = new Codec();
+    const bodies = [1, 2, 3].map((n) => ({ type: 't', data: { n, text: 'line\nbreak' }, ts: n, source: 's' }));
+    const framed = bodies.map((b, i) => encodeFramed(codec, `id-${i}`, b, 'ch') as string);
+    const batch = encodeBatch(framed);
+    expect(batch.split('\n')).toHaveLength(1 + 2 * bodies.length); // the newline inside data is escaped
+    expect(decodeMessages(codec, Buffer.from(batch), 'ch')).toEqual(bodies.map((b, i) => ({ id: `id-${i}`, ...b })));
+    expect(decodeMessages(codec, Buffer.from(framed[0]), 'ch')).toEqual([{ id: 'id-0', ...bodies[0] }]);
+    expect(() => decodeMessages(codec, Buffer.from('*\nid-1'), 'ch')).toThrow(RediskitSerializationError);
+    expect(() => decodeMessages(codec, Buffer.from('*x'), 'ch')).toThrow(RediskitSerializationError);
   });
 
   it('rejects payloads that are not envelopes, and bodies the codec cannot encode', () => {

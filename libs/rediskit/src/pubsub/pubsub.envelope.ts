@@ -51,22 +51,55 @@ export function frame(id: string, body: Buffer): Buffer {
   return head;
 }
 
-/** Reads a framed message back; throws `RediskitSerializationError` on anything else. */
+/**
+ * A batch: the text messages published on one channel in the same tick, in one PUBLISH (see
+ * PublishBatcher). `*\n` then the framed messages joined by newlines; plain JSON never holds a
+ * raw newline, so each message is exactly two lines, its id and its body. An id never starts
+ * with `*`.
+ */
+const BATCH_MARK = 0x2a;
+const BATCH_HEAD = '*\n';
+
+/** Joins framed text messages into one batch payload. */
+export function encodeBatch(messages: string[]): string {
+  return BATCH_HEAD + messages.join('\n');
+}
+
+/** Reads a message or a batch back, in publish order; throws `RediskitSerializationError` on anything else. */
+export function decodeMessages<T = unknown>(codec: Codec, payload: Buffer, channel: string): Envelope<T>[] {
+  if (payload[0] !== BATCH_MARK) return [decodeMessage<T>(codec, payload, channel)];
+  const lines = payload.toString('utf8', BATCH_HEAD.length).split('\n');
+  if (payload[1] !== NEWLINE || lines.length % 2 !== 0) throw notAnEnvelope(channel);
+  const envelopes: Envelope<T>[] = [];
+  for (let i = 0; i < lines.length; i += 2) {
+    if (lines[i].length === 0 || lines[i].length > MAX_ID_LENGTH) throw notAnEnvelope(channel);
+    envelopes.push(toEnvelope(codec.decode<EnvelopeBody<T>>(lines[i + 1], channel), lines[i], channel));
+  }
+  return envelopes;
+}
+
+/** Reads one framed message back; throws `RediskitSerializationError` on anything else. */
 export function decodeMessage<T = unknown>(codec: Codec, payload: Buffer, channel: string): Envelope<T> {
   const end = payload.indexOf(NEWLINE);
-  if (end <= 0 || end > MAX_ID_LENGTH) throw new RediskitSerializationError(`Message on "${channel}" is not a rediskit envelope`);
+  if (end <= 0 || end > MAX_ID_LENGTH) throw notAnEnvelope(channel);
   // Plain JSON (no marker byte) is read as text straight from the payload, without a sub-buffer.
   const first = payload[end + 1];
   const text = first === 0x7b; // '{': a plain JSON object
   const body = codec.decode<EnvelopeBody<T>>(text ? payload.toString('utf8', end + 1) : payload.subarray(end + 1), channel);
+  return toEnvelope(body, payload.toString('latin1', 0, end), channel);
+}
+
+function toEnvelope<T>(body: EnvelopeBody<T> | null, id: string, channel: string): Envelope<T> {
   if (!body || typeof body !== 'object' || typeof body.type !== 'string') {
     throw new RediskitSerializationError(`Message on "${channel}" has no envelope body`);
   }
   // The decoded body becomes the envelope (no copy: one object less per message).
   const envelope = body as Envelope<T>;
-  envelope.id = payload.toString('latin1', 0, end);
+  envelope.id = id;
   return envelope;
 }
+
+const notAnEnvelope = (channel: string) => new RediskitSerializationError(`Message on "${channel}" is not a rediskit envelope`);
 
 /** Decodes an inbox stream entry: its id plus the stored body. */
 export function decodeEntry<T = unknown>(codec: Codec, id: string, body: Buffer, key: string): Envelope<T> {

@@ -11,6 +11,7 @@ import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { inboxAppendScript } from './inbox-append.lua.js';
+import { PublishBatcher } from './publish-batcher.js';
 import { publishRoutedScript } from './publish-routed.lua.js';
 import { PubSubChannels, type ChannelKind } from './pubsub.channels.js';
 import { encodeBody, encodeFramed } from './pubsub.envelope.js';
@@ -176,13 +177,18 @@ export class PubSubService implements OnModuleDestroy {
     return encodeFramed(this.codec, id, { type, data, ts: Date.now(), source: this.source }, redisChannel);
   }
 
-  private send(kind: ChannelKind, redisChannel: string, message: Buffer | string): Promise<number> {
-    const pending: Promise<number> = this.sharded
-      ? (this.connection.run((c) => c.spublish(redisChannel, message)) as Promise<number>)
+  // One PUBLISH (SPUBLISH on a sharded cluster; on a plain cluster a script on the channel's
+  // slot, see publish-routed.lua) per payload: a message or a batch of one tick's messages.
+  private readonly batcher = new PublishBatcher((redisChannel, payload) =>
+    this.sharded
+      ? (this.connection.run((c) => c.spublish(redisChannel, payload)) as Promise<number>)
       : this.connection.isCluster
-        ? this.connection.script<number>(publishRoutedScript, [redisChannel], [message])
-        : this.connection.run((c) => c.publish(redisChannel, message));
-    return pending.then(
+        ? this.connection.script<number>(publishRoutedScript, [redisChannel], [payload])
+        : this.connection.run((c) => c.publish(redisChannel, payload)),
+  );
+
+  private send(kind: ChannelKind, redisChannel: string, message: Buffer | string): Promise<number> {
+    return this.batcher.publish(redisChannel, message).then(
       (receivers) => {
         this.metrics.published[kind].inc();
         return receivers;

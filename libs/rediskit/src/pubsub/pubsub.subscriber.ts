@@ -5,7 +5,7 @@ import { backoffWithJitter } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { toMs, type Duration } from '../options/duration.js';
 import type { ChannelKind, PubSubChannels } from './pubsub.channels.js';
-import { decodeMessage, type Envelope } from './pubsub.envelope.js';
+import { decodeMessages, type Envelope } from './pubsub.envelope.js';
 import type { MessageKind, PubSubMetrics } from './pubsub.metrics.js';
 import { PUBSUB_DEFAULTS } from './pubsub.options.js';
 import { GapTracker } from './subscriber-gaps.js';
@@ -188,10 +188,10 @@ export class PubSubSubscriber {
   private deliver(entry: Entry | undefined, redisChannel: string, payload: Buffer): void {
     if (!entry || entry.handlers.size === 0 || this.closed) return;
     const parsed = this.names.parse(redisChannel);
-    let envelope: Envelope;
+    let envelopes: Envelope[];
     try {
       if (!parsed) throw new Error('not a rediskit channel');
-      envelope = decodeMessage(this.codec, payload, redisChannel);
+      envelopes = decodeMessages(this.codec, payload, redisChannel);
     } catch (error) {
       this.metrics.undecodable.inc();
       const now = Date.now();
@@ -201,6 +201,10 @@ export class PubSubSubscriber {
       }
       return;
     }
+    for (const envelope of envelopes) this.dispatch(entry, parsed, envelope);
+  }
+
+  private dispatch(entry: Entry, parsed: MessageContext, envelope: Envelope): void {
     let counted = false;
     for (const r of entry.handlers) {
       if (r.type !== undefined && r.type !== envelope.type) continue;

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { PublishBatcher } from './publish-batcher.js';
+
+function recorder(answer: (channel: string) => number | Error = () => 2) {
+  const sent: [string, Buffer | string][] = [];
+  const batcher = new PublishBatcher(async (channel, payload) => {
+    sent.push([channel, payload]);
+    const reply = answer(channel);
+    if (reply instanceof Error) throw reply;
+    return reply;
+  }, 3);
+  return { batcher, sent };
+}
+
+describe('PublishBatcher', () => {
+  it('sends the text messages of one channel and tick as one batch, each channel apart', async () => {
+    const { batcher, sent } = recorder();
+    const replies = await Promise.all([batcher.publish('a', 'a1'), batcher.publish('b', 'b1'), batcher.publish('a', 'a2')]);
+    expect(replies).toEqual([2, 2, 2]);
+    expect(sent).toEqual([
+      ['a', '*\na1\na2'],
+      ['b', 'b1'], // alone: sent as it is
+    ]);
+  });
+
+  it('caps a batch at maxMessages and keeps the order of a channel when a binary message comes', async () => {
+    const { batcher, sent } = recorder();
+    const bytes = Buffer.from([1, 2]);
+    await Promise.all(['1', '2', '3', '4'].map((m) => batcher.publish('a', m)).concat(batcher.publish('a', bytes), batcher.publish('a', '5')));
+    expect(sent).toEqual([
+      ['a', '*\n1\n2\n3'],
+      ['a', '4'],
+      ['a', bytes],
+      ['a', '5'],
+    ]);
+  });
+
+  it('fails every publisher of a failed batch, and only them', async () => {
+    const { batcher } = recorder((channel) => (channel === 'down' ? new Error('ECONNRESET') : 1));
+    const outcomes = await Promise.allSettled([batcher.publish('down', 'x'), batcher.publish('down', 'y'), batcher.publish('up', 'z')]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+  });
+});
