@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { Keyspace, MetricsService, RedisHealthIndicator, RedisModule, RedisMonitor, RedisRegistry } from 'nestjs-rediskit';
+import { Keyspace, MetricsService, RedisHealthIndicator, RedisMonitor, RedisRegistry } from 'nestjs-rediskit';
 import { RedisClusterFixture, waitFor } from '../harness/index.js';
+import { startHealthApp } from './fixtures/health-app.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 
 describe('health and metrics on a 3-master cluster', () => {
@@ -12,17 +12,7 @@ describe('health and metrics on a 3-master cluster', () => {
 
   beforeAll(async () => {
     cluster = await RedisClusterFixture.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        RedisModule.forRoot({
-          connection: { cluster: { nodes: cluster.addresses }, commandTimeout: 1000 },
-          keyspace: { prefix: 'hcc' },
-          circuitBreaker: { recoveryTimeout: 300 },
-          health: { timeout: '1s', monitor: { enabled: false } },
-        }),
-      ],
-    }).compile();
-    app = await moduleRef.createNestApplication({ logger: false }).init();
+    app = await startHealthApp({ cluster: { nodes: cluster.addresses } }, 'hcc', { options: { circuitBreaker: { recoveryTimeout: 300 } } });
     redis = app.get(RedisHealthIndicator);
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import {
@@ -13,6 +13,7 @@ import {
   SessionHealthIndicator,
 } from 'nestjs-rediskit';
 import { RedisServer, waitFor } from '../harness/index.js';
+import { startHealthApp } from './fixtures/health-app.js';
 
 @Controller()
 class HealthController {
@@ -37,19 +38,10 @@ describe('Redis health indicators on a standalone server', () => {
 
   beforeAll(async () => {
     server = await RedisServer.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        RedisModule.forRoot({
-          connection: { url: server.url, commandTimeout: 1000, reconnect: { maxDelay: 200 } },
-          keyspace: { prefix: 'hc' },
-          circuitBreaker: { recoveryTimeout: 300 },
-          health: { timeout: '1s', monitor: { enabled: false } },
-        }),
-        TerminusModule.forRoot({ logger: false }),
-      ],
+    app = await startHealthApp({ url: server.url, reconnect: { maxDelay: 200 } }, 'hc', {
+      options: { circuitBreaker: { recoveryTimeout: 300 } },
       controllers: [HealthController],
-    }).compile();
-    app = await moduleRef.createNestApplication({ logger: false }).init();
+    });
     redis = app.get(RedisHealthIndicator);
   });
   afterAll(async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { RedisHealthIndicator, RedisModule } from 'nestjs-rediskit';
+import { RedisHealthIndicator } from 'nestjs-rediskit';
 import { MASTER_NAME, SentinelFixture, waitFor } from '../harness/index.js';
+import { startHealthApp } from './fixtures/health-app.js';
 
 describe('health through Sentinel', () => {
   let group: SentinelFixture;
@@ -11,16 +11,7 @@ describe('health through Sentinel', () => {
 
   beforeAll(async () => {
     group = await SentinelFixture.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        RedisModule.forRoot({
-          connection: { sentinels: group.addresses, name: MASTER_NAME, commandTimeout: 1000 },
-          keyspace: { prefix: 'hcs' },
-          health: { timeout: '1s', monitor: { enabled: false } },
-        }),
-      ],
-    }).compile();
-    app = await moduleRef.createNestApplication({ logger: false }).init();
+    app = await startHealthApp({ sentinels: group.addresses, name: MASTER_NAME }, 'hcs');
     redis = app.get(RedisHealthIndicator);
   });
   afterAll(async () => {
