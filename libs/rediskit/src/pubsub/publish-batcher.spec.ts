@@ -1,14 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { PublishBatcher } from './publish-batcher.js';
 
-function recorder(answer: (channel: string) => number | Error = () => 2) {
+function recorder(answer: (channel: string) => number | Error = () => 2, maxLength?: number) {
   const sent: [string, Buffer | string][] = [];
   const batcher = new PublishBatcher(async (channel, payload) => {
     sent.push([channel, payload]);
     const reply = answer(channel);
     if (reply instanceof Error) throw reply;
     return reply;
-  }, 3);
+  }, 3, maxLength);
   return { batcher, sent };
 }
 
@@ -33,6 +33,12 @@ describe('PublishBatcher', () => {
       ['a', bytes],
       ['a', '5'],
     ]);
+  });
+
+  it('sends a batch once it holds maxLength characters', async () => {
+    const { batcher, sent } = recorder(undefined, 10);
+    await Promise.all(['aaaa', 'bbbbbbbb', 'cc', 'x'.repeat(20), 'dd'].map((m) => batcher.publish('a', m)));
+    expect(sent.map(([, payload]) => payload)).toEqual(['*\naaaa\nbbbbbbbb', `*\ncc\n${'x'.repeat(20)}`, 'dd']);
   });
 
   it('fails every publisher of a failed batch, and only them', async () => {

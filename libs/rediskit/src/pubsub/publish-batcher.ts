@@ -2,6 +2,8 @@ import { encodeBatch } from './pubsub.envelope.js';
 
 interface Queue {
   messages: string[];
+  /** Characters queued: a batch stays small next to Redis' pub/sub output buffer limits. */
+  length: number;
   waiters: { resolve: (receivers: number) => void; reject: (error: unknown) => void }[];
 }
 
@@ -20,8 +22,10 @@ export class PublishBatcher {
   constructor(
     /** Sends one payload; resolves with the number of subscribers Redis delivered it to. */
     private readonly send: (channel: string, payload: Buffer | string) => Promise<number>,
-    /** Messages per batch at most: bounds the size of one payload. */
+    /** A batch is sent once it holds this many messages... */
     private readonly maxMessages = 128,
+    /** ...or once it holds this many characters (so it passes the bound by one message at most). */
+    private readonly maxLength = 64 * 1024,
   ) {}
 
   publish(channel: string, message: Buffer | string): Promise<number> {
@@ -31,10 +35,11 @@ export class PublishBatcher {
     }
     return new Promise((resolve, reject) => {
       let queue = this.queues.get(channel);
-      if (!queue) this.queues.set(channel, (queue = { messages: [], waiters: [] }));
+      if (!queue) this.queues.set(channel, (queue = { messages: [], length: 0, waiters: [] }));
       queue.messages.push(message);
+      queue.length += message.length;
       queue.waiters.push({ resolve, reject });
-      if (queue.messages.length >= this.maxMessages) this.sendQueued(channel);
+      if (queue.messages.length >= this.maxMessages || queue.length >= this.maxLength) this.sendQueued(channel);
       else if (!this.scheduled) {
         this.scheduled = true;
         process.nextTick(this.flush);
