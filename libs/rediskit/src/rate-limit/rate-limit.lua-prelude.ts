@@ -1,7 +1,7 @@
 import { batchScript, type BatchScript } from '../scripts/batch-script.js';
 
 /** ARGV values per decision of a batch: limit, window ms, ±cost, capacity, block ms. */
-export const RATE_LIMIT_ARGS = 5;
+const RATE_LIMIT_ARGS = 5;
 /** Values per decision in a script's reply: allowed, remaining, resetMs, retryAfterMs. */
 export const RATE_LIMIT_REPLY = 4;
 
