@@ -188,6 +188,20 @@ export function pubsubBehaviour(apps: () => [INestApplication, INestApplication]
     expect(await metric(b, 'rediskit_pubsub_received_total{kind="user"}')).toBeGreaterThanOrEqual(100);
   });
 
+  it('notifications to several users sent in one tick land in each inbox in call order, with the returned ids', async () => {
+    const [a] = apps();
+    const pubsub = a.get(PubSubService);
+    const users = ['ann', 'bob', 'cy'].map((u) => `${u}-${Date.now()}`);
+    const sent = Array.from({ length: 60 }, (_, i) => ({ user: users[i % 3], n: i }));
+    const ids = await Promise.all(sent.map(({ user, n }) => pubsub.notifyUser(user, 'n', n)));
+    for (const user of users) {
+      const inbox = await pubsub.inbox(user).fetch({ since: '0', limit: 100 });
+      const mine = sent.map((s, i) => ({ ...s, id: ids[i] })).filter((s) => s.user === user);
+      expect(inbox.map((m) => [m.id, m.data])).toEqual(mine.map((s) => [s.id, s.n]));
+      await pubsub.inbox(user).clear();
+    }
+  });
+
   it('ack moves the read cursor: fetch() without since returns only unread messages', async () => {
     const [a] = apps();
     const pubsub = a.get(PubSubService);

@@ -1,9 +1,11 @@
-import { defineScript } from '../scripts/lua-script.js';
+import { batchScript } from '../scripts/batch-script.js';
 
 /**
- * Appends a notification to a user's inbox stream and publishes it live, in one step, so the
- * live order equals the inbox order and the live message carries the inbox entry id.
+ * Appends notifications to users' inbox streams and publishes each live, in one step, so the
+ * live order equals the inbox order and the live message carries the inbox entry id. One call
+ * holds the notifications sent in the same tick (see ScriptBatcher), each handled on its own.
  *
+ * Per notification i (KEYS and ARGV counted from 1 for it):
  * KEYS[1]  the user's inbox stream
  * KEYS[2]  the user's acknowledgement cursor (its TTL follows the stream)
  * ARGV[1]  the encoded envelope body ({ type, data, ts, source } through the codec)
@@ -12,20 +14,24 @@ import { defineScript } from '../scripts/lua-script.js';
  * ARGV[4]  the user's channel
  * ARGV[5]  'PUBLISH' or 'SPUBLISH' (sharded; the channel shares the stream's slot)
  *
- * Returns { entry id, number of live receivers }.
+ * Returns { entry id, number of live receivers } per notification, flattened.
  */
-export const inboxAppendScript = defineScript(
+export const inboxAppendScript = batchScript(
   'pubsub_inbox_append',
-  2,
   `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local retention = tonumber(ARGV[3])
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'b', ARGV[1])
-redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%d', now - retention))
-redis.call('PEXPIRE', KEYS[1], retention)
-redis.call('PEXPIRE', KEYS[2], retention)
-local receivers = redis.call(ARGV[5], ARGV[4], id .. '\\n' .. ARGV[1])
-return { id, receivers }
+local out = {}
+for i = 0, #KEYS / 2 - 1 do
+  local stream, cursor, a = KEYS[2 * i + 1], KEYS[2 * i + 2], 5 * i
+  local retention = tonumber(ARGV[a + 3])
+  local id = redis.call('XADD', stream, 'MAXLEN', '~', ARGV[a + 2], '*', 'b', ARGV[a + 1])
+  redis.call('XTRIM', stream, 'MINID', '~', string.format('%d', now - retention))
+  redis.call('PEXPIRE', stream, retention)
+  redis.call('PEXPIRE', cursor, retention)
+  out[2 * i + 1] = id
+  out[2 * i + 2] = redis.call(ARGV[a + 5], ARGV[a + 4], id .. '\\n' .. ARGV[a + 1])
+end
+return out
 `,
 );

@@ -10,6 +10,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
+import { ScriptBatcher } from '../scripts/script-batcher.js';
 import { inboxAppendScript } from './inbox-append.lua.js';
 import { PublishBatcher } from './publish-batcher.js';
 import { publishRoutedScript } from './publish-routed.lua.js';
@@ -54,6 +55,8 @@ export class PubSubService implements OnModuleDestroy {
   private readonly sharded: boolean;
   private readonly inboxMaxLength: number;
   private readonly inboxRetention: number;
+  /** notifyUser calls of one tick: one inbox script call per slot. */
+  private readonly inboxAppends: ScriptBatcher<[string, number]>;
 
   constructor(
     registry: RedisRegistry,
@@ -71,6 +74,7 @@ export class PubSubService implements OnModuleDestroy {
     this.inboxMaxLength = options.inbox?.maxLength ?? PUBSUB_DEFAULTS.inboxMaxLength;
     this.inboxRetention = toPositiveMs(options.inbox?.retention ?? PUBSUB_DEFAULTS.inboxRetention, 'pubsub.inbox.retention');
     this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect });
+    this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2 });
   }
 
   /** True when channels are sharded (a cluster with `pubsub.sharded`). */
@@ -124,8 +128,7 @@ export class PubSubService implements OnModuleDestroy {
     const keys = this.names.inboxKeys(userId);
     const body = encodeBody(this.codec, { type: checkType(type), data, ts: Date.now(), source: this.source }, channel);
     try {
-      const [id] = await this.connection.script<[string, number]>(
-        inboxAppendScript,
+      const [id] = await this.inboxAppends.call(
         [keys.stream, keys.cursor],
         [body, this.inboxMaxLength, this.inboxRetention, channel, this.sharded ? 'SPUBLISH' : 'PUBLISH'],
       );
