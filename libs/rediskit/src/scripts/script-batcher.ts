@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from '../connection/client.factory.js';
+import { settle, TickBatcher, type Waiting } from '../connection/tick-batcher.js';
 import { runBatchScript, type BatchScript } from './batch-script.js';
 import type { ScriptArg } from './script-runner.js';
 
@@ -9,84 +10,51 @@ export interface BatchTarget {
   run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
 }
 
-interface Entry<R> {
+interface Entry {
   keys: string[];
   args: ScriptArg[];
-  resolve: (reply: R) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
- * Coalesces the calls of one script made in the same tick into one EVALSHA (one per cluster
- * slot), the way ioredis' auto-pipelining coalesces commands: each caller still waits one
- * round trip, while the client and Redis handle one command instead of many — under load
- * most of a small script's cost is ioredis' per-command work. Entries are independent: the
- * script handles each on its own, so one caller's outcome never depends on another's.
- * The flush runs on `process.nextTick`, before auto-pipelining's `setImmediate`, so batching
- * adds no latency.
+ * Sends the calls of one script made in the same tick as one EVALSHA (one per cluster slot: a
+ * cluster runs a script on one node, with every key in one slot); under load most of a small
+ * script's cost is ioredis' per-command work. Entries are independent: the script handles
+ * each on its own, so one caller's outcome never depends on another's.
  *
  * The script returns `width` values per entry, in entry order; a caller gets its one value
  * (width 1) or its slice of `width` values.
  */
 export class ScriptBatcher<R = number> {
-  private queue: Entry<R>[] = [];
-  private scheduled = false;
+  private readonly batches: TickBatcher<number, Entry, R>;
+  private readonly width: number;
 
   constructor(
     private readonly target: BatchTarget,
     private readonly script: BatchScript,
-    private readonly options: { width?: number; maxEntries?: number } = {},
-  ) {}
+    // maxEntries bounds how long one script call holds Redis.
+    options: { width?: number; maxEntries?: number } = {},
+  ) {
+    this.width = options.width ?? 1;
+    this.batches = new TickBatcher((_slot, batch) => this.send(batch), { maxItems: options.maxEntries ?? 128 });
+  }
 
   /** Queues one entry; resolves with the script's reply for it. */
   call(keys: string[], args: ScriptArg[]): Promise<R> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ keys, args, resolve, reject });
-      // Entries per script call at most: bounds how long one call holds Redis.
-      if (this.queue.length >= (this.options.maxEntries ?? 128)) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        process.nextTick(this.flush);
-      }
-    });
+    return this.batches.add(this.target.isCluster ? calculateSlot(keys[0]) : 0, { keys, args });
   }
 
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    const entries = this.queue;
-    if (entries.length === 0) return;
-    this.queue = [];
-    if (!this.target.isCluster || entries.length === 1) return this.send(entries);
-    // A cluster runs a script on one node, with every key in one slot.
-    const bySlot = new Map<number, Entry<R>[]>();
-    for (const entry of entries) {
-      const slot = calculateSlot(entry.keys[0]);
-      const group = bySlot.get(slot);
-      if (group) group.push(entry);
-      else bySlot.set(slot, [entry]);
-    }
-    for (const group of bySlot.values()) this.send(group);
-  };
-
-  private send(entries: Entry<R>[]): void {
-    let keys = entries[0].keys;
-    let args = entries[0].args;
-    if (entries.length > 1) {
+  private send(batch: Waiting<Entry, R>[]): void {
+    let { keys, args } = batch[0].item;
+    if (batch.length > 1) {
       keys = [];
       args = [];
-      for (const entry of entries) {
-        for (const k of entry.keys) keys.push(k);
-        for (const a of entry.args) args.push(a);
+      for (const { item } of batch) {
+        for (const k of item.keys) keys.push(k);
+        for (const a of item.args) args.push(a);
       }
     }
-    const width = this.options.width ?? 1;
-    this.target.run((redis) => runBatchScript<unknown[]>(redis, this.script, keys, args)).then(
-      (replies) => {
-        for (let i = 0; i < entries.length; i++) entries[i].resolve((width === 1 ? replies[i] : replies.slice(i * width, i * width + width)) as R);
-      },
-      (error: unknown) => {
-        for (const entry of entries) entry.reject(error);
-      },
-    );
+    const w = this.width;
+    const replies = this.target.run((redis) => runBatchScript<unknown[]>(redis, this.script, keys, args));
+    settle(batch, replies, (r, i) => (w === 1 ? r[i] : r.slice(i * w, i * w + w)) as R);
   }
 }
