@@ -12,13 +12,13 @@ import {
   RateLimiterService,
   RedisModule,
   RedisRegistry,
-  RediskitThrottlerStorage,
   scanKeys,
   type RateLimitAlgorithm,
   type RateLimitDecision,
   type RateLimitPolicy,
   type RedisConnectionOptions,
 } from 'nestjs-rediskit';
+import { RediskitThrottlerStorage } from 'nestjs-rediskit/throttler';
 import { waitFor, type RedisServer } from '../harness/index.js';
 
 /** Where the tests run: how to connect, and which server holds a key's slot. */

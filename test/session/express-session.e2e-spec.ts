@@ -6,7 +6,8 @@ import type { Request } from 'express';
 import session from 'express-session';
 import { createClient } from 'redis';
 import request from 'supertest';
-import { RedisModule, RedisRegistry, RediskitSessionStore } from 'nestjs-rediskit';
+import { RedisModule, RedisRegistry } from 'nestjs-rediskit';
+import { RediskitSessionStore } from 'nestjs-rediskit/express-session';
 import { RedisServer } from '../harness/index.js';
 
 declare module 'express-session' {
@@ -57,7 +58,7 @@ describe('RediskitSessionStore under express-session', () => {
       controllers: [PagesController],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
-    store = app.get(RediskitSessionStore);
+    store = RediskitSessionStore.fromApp(app);
     app.use(session({ store, secret: 'test secret', resave: false, saveUninitialized: false, cookie: { maxAge: 60_000 } }));
     await app.init();
     redisClient = createClient({ url: server.url });

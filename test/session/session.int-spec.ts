@@ -13,7 +13,6 @@ import {
   RedisRegistry,
   RediskitArgumentError,
   RediskitCircuitOpenError,
-  RediskitSessionStore,
   SessionEvents,
   SessionService,
   type RedisConnectionOptions,
@@ -21,6 +20,7 @@ import {
   type SessionOptions,
   scanKeys,
 } from 'nestjs-rediskit';
+import { RediskitSessionStore } from 'nestjs-rediskit/express-session';
 import { RedisClusterFixture, RedisServer, sleep, waitFor } from '../harness/index.js';
 
 class ProfileData {
@@ -348,7 +348,7 @@ describe.each(topologies)('sessions on %s', (_name, start) => {
     const cookie = (maxAgeMs?: number) => ({ originalMaxAge: maxAgeMs ?? null, expires: maxAgeMs ? new Date(Date.now() + maxAgeMs).toISOString() : undefined, httpOnly: true, path: '/' });
 
     it('stores, reads, touches, lists, counts and clears sessions across slots', async () => {
-      const store = app.get(RediskitSessionStore);
+      const store = RediskitSessionStore.fromApp(app);
       await store.clear();
       const ids = Array.from({ length: 30 }, (_, i) => `sid-${i}:x`);
       await Promise.all(ids.map((sid, i) => store.set(sid, { cookie: cookie(60_000), n: i } as never)));

@@ -22,7 +22,7 @@ export { Codec, type CodecOptions } from './codec/codec.js';
 export type { Serializer } from './codec/serializers.js';
 export type { Compressor, CompressionOptions } from './codec/compression.js';
 export { defineScript, type LuaScript } from './scripts/lua-script.js';
-export { MetricsService, type MetricsOptions } from './metrics/metrics.service.js';
+export { MetricsService, type MetricsOptions, type MetricsRegistry } from './metrics/metrics.service.js';
 
 // Cache: CacheService (multi-layer, tags, bus, stampede protection), namespaces, errors.
 export { CacheService, DEFAULT_CACHE_NAMESPACE } from './cache/cache.service.js';
@@ -65,24 +65,24 @@ export { RedisConnectionMetrics, COMMAND_BUCKETS } from './metrics/connection.me
 export type { SlowCommand } from './metrics/command.instrumentation.js';
 export type { CounterMetric, GaugeMetric, HistogramMetric, BoundCounter, BoundGauge, BoundHistogram, Labels } from './metrics/metrics.service.js';
 
-// Rate limiting: RateLimiterService (5 algorithms), RateLimitGuard, @RateLimit, presets, @nestjs/throttler storage.
+// Rate limiting: RateLimiterService (5 algorithms), RateLimitGuard, @RateLimit, presets.
+// The @nestjs/throttler storage is on the subpath 'nestjs-rediskit/throttler'.
 export { RateLimiterService, RATE_LIMIT_FEATURE } from './rate-limit/rate-limiter.service.js';
 export { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 export { RateLimit, SkipRateLimit } from './rate-limit/rate-limit.decorator.js';
 export { RateLimitPresets, type RateLimitPresetName } from './rate-limit/rate-limit.presets.js';
 export { RateLimitExceededException, RateLimiterUnavailableException } from './rate-limit/rate-limit.exceptions.js';
-export { RediskitThrottlerStorage, type ThrottlerRecord } from './rate-limit/rediskit-throttler.storage.js';
 export { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
 export { clientIp, normalizeIp } from './rate-limit/client-ip.js';
 export { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm, type RateLimitPolicy, type RateLimitDecision, type RateLimitFailurePolicy } from './rate-limit/rate-limit.policy.js';
 export type { RateLimitOptions, RateLimitRule, RateLimitKey, RateLimitHeaderOptions } from './rate-limit/rate-limit.options.js';
 
-// Sessions: SessionService, SessionGuard, @Public, @CurrentSession, @RequireStepUp, express-session store.
+// Sessions: SessionService, SessionGuard, @Public, @CurrentSession, @RequireStepUp.
+// The express-session store is on the subpath 'nestjs-rediskit/express-session'.
 export { SessionService, isVerifiedAt, type SessionServiceDeps } from './session/session.service.js';
 export { SessionGuard } from './session/session.guard.js';
 export { Public, CurrentSession, RequireStepUp } from './session/session.decorators.js';
 export { SessionEvents } from './session/session.events.js';
-export { RediskitSessionStore, SessionStoreUnavailableError } from './session/session.store.js';
 export { IS_PUBLIC_KEY, STEP_UP_KEY, SESSION_REQUEST_KEY, SESSION_TOKEN_REQUEST_KEY } from './session/session.constants.js';
 export { clientOf, fingerprintOf, bearerToken, type RequestLike } from './session/session.request.js';
 export type { SessionSettings } from './session/session.settings.js';

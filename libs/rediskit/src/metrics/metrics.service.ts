@@ -1,4 +1,15 @@
-import type * as PromClient from 'prom-client';
+// prom-client is an optional peer: its types must not appear in the public declarations, or
+// an app without it would fail to type-check. The parts used are described structurally.
+type PromClient = typeof import('prom-client');
+
+/** The part of a prom-client `Registry` that rediskit uses (pass prom-client's `register` or any `Registry`). */
+export interface MetricsRegistry {
+  registerMetric(metric: never): void;
+  getSingleMetric(name: string): unknown;
+  metrics(): Promise<string>;
+  getMetricsAsJSON(): Promise<unknown[]>;
+  readonly contentType: string;
+}
 import { RediskitArgumentError, RediskitConfigError } from '../errors.js';
 import { FastHistogram } from './fast-histogram.js';
 
@@ -11,7 +22,7 @@ export interface MetricsOptions {
    * A prom-client Registry to register in (default: a registry of this module's own). Pass
    * `register` from prom-client to scrape rediskit's metrics together with your own.
    */
-  registry?: PromClient.Registry;
+  registry?: MetricsRegistry;
   /**
    * Time every command of the module's connections (the `redis_command_duration_seconds`
    * histogram and `redis_command_errors_total`). Default true; costs about 1% of GET throughput
@@ -84,8 +95,9 @@ export class MetricsService {
   private readonly instruments = new Map<string, { kind: Kind; instrument: unknown }>();
 
   private constructor(
-    private readonly prom: typeof PromClient | undefined,
-    readonly registry: PromClient.Registry | undefined,
+    private readonly prom: PromClient | undefined,
+    /** Where the metrics are registered (undefined when metrics are off). */
+    readonly registry: MetricsRegistry | undefined,
     /** Prefix of every metric name. */
     readonly prefix: string,
     /** The options this service was created with. */
@@ -100,7 +112,7 @@ export class MetricsService {
       throw new RediskitConfigError(['metrics.registry: must be a prom-client Registry']);
     }
     if (options.enabled === false) return new MetricsService(undefined, undefined, prefix, options);
-    const prom = await import('prom-client').then((m) => (m.default ?? m) as typeof PromClient).catch(() => undefined);
+    const prom = await import('prom-client').then((m) => (m.default ?? m) as PromClient).catch(() => undefined);
     if (!prom) return new MetricsService(undefined, undefined, prefix, options);
     return new MetricsService(prom, options.registry ?? new prom.Registry(), prefix, options);
   }
@@ -111,17 +123,17 @@ export class MetricsService {
   }
 
   counter(name: string, help: string, labelNames: string[] = []): CounterMetric {
-    return this.instrument(name, 'counter', () => new this.prom!.Counter({ name: this.prefix + name, help, labelNames, registers: [this.registry!] }));
+    return this.instrument(name, 'counter', () => new this.prom!.Counter({ name: this.prefix + name, help, labelNames, registers: [this.promRegistry] }));
   }
 
   gauge(name: string, help: string, labelNames: string[] = []): GaugeMetric {
-    return this.instrument(name, 'gauge', () => new this.prom!.Gauge({ name: this.prefix + name, help, labelNames, registers: [this.registry!] }));
+    return this.instrument(name, 'gauge', () => new this.prom!.Gauge({ name: this.prefix + name, help, labelNames, registers: [this.promRegistry] }));
   }
 
   histogram(name: string, help: string, labelNames: string[] = [], buckets?: number[]): HistogramMetric {
     // An explicit `buckets: undefined` would replace prom-client's default buckets.
     return this.instrument(name, 'histogram', () =>
-      new this.prom!.Histogram({ name: this.prefix + name, help, labelNames, ...(buckets && { buckets }), registers: [this.registry!] }),
+      new this.prom!.Histogram({ name: this.prefix + name, help, labelNames, ...(buckets && { buckets }), registers: [this.promRegistry] }),
     );
   }
 
@@ -137,7 +149,7 @@ export class MetricsService {
   hotHistogram(name: string, help: string, labelNames: string[], buckets: number[]): HistogramMetric {
     return this.instrument(name, 'histogram', () => {
       const histogram = new FastHistogram(this.prefix + name, help, labelNames, buckets);
-      this.registry!.registerMetric(histogram as unknown as PromClient.Metric);
+      this.registry!.registerMetric(histogram as never);
       return histogram;
     });
   }
@@ -150,6 +162,10 @@ export class MetricsService {
   /** The Content-Type for {@link text}. */
   get contentType(): string {
     return this.registry?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8';
+  }
+
+  private get promRegistry(): InstanceType<PromClient['Registry']> {
+    return this.registry as InstanceType<PromClient['Registry']>;
   }
 
   private instrument<T>(name: string, kind: Kind, make: () => unknown): T {

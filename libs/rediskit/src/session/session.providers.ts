@@ -8,7 +8,6 @@ import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { SessionEvents } from './session.events.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionService } from './session.service.js';
-import { RediskitSessionStore } from './session.store.js';
 
 /** The session providers, registered by `RedisModule`. Nothing here talks to Redis at boot. */
 export const sessionProviders: Provider[] = [
@@ -22,12 +21,6 @@ export const sessionProviders: Provider[] = [
     useFactory: (registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, events: SessionEvents, options: RedisModuleOptions) =>
       new SessionService(registry.get(options.session?.connection), options.session, { keyspace, codec, metrics, events }),
     inject: [RedisRegistry, Keyspace, Codec, MetricsService, SessionEvents, REDIS_MODULE_OPTIONS],
-  },
-  {
-    provide: RediskitSessionStore,
-    useFactory: (registry: RedisRegistry, keyspace: Keyspace, options: RedisModuleOptions) =>
-      new RediskitSessionStore(registry.get(options.session?.connection), options.session?.store, keyspace),
-    inject: [RedisRegistry, Keyspace, REDIS_MODULE_OPTIONS],
   },
   SessionGuard,
 ];

@@ -1,10 +1,14 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import expressSession, { type SessionData } from 'express-session';
+import { RedisRegistry } from '../connection/redis.registry.js';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { scanKeys } from '../connection/scan.js';
 import { RediskitError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import { toMs } from '../options/duration.js';
+import type { RedisModuleOptions } from '../options/redis-module-options.js';
+import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import type { SessionStoreOptions } from './session.options.js';
 
 type Callback<T = unknown> = (error?: unknown, value?: T) => void;
@@ -37,9 +41,13 @@ export class SessionStoreUnavailableError extends RediskitError {
  * Differences: durations are ms or `'1d'` like everywhere in rediskit (connect-redis: seconds),
  * and failed Redis calls reject with {@link SessionStoreUnavailableError} (HTTP 503).
  *
+ * It lives on the subpath `nestjs-rediskit/express-session`, so apps without express-session
+ * never load it.
+ *
  * @example
+ * import { RediskitSessionStore } from 'nestjs-rediskit/express-session';
  * const app = await NestFactory.create(AppModule);
- * app.use(session({ store: app.get(RediskitSessionStore), secret, resave: false, saveUninitialized: false }));
+ * app.use(session({ store: RediskitSessionStore.fromApp(app), secret, resave: false, saveUninitialized: false }));
  */
 export class RediskitSessionStore extends expressSession.Store {
   private readonly prefix: string;
@@ -57,6 +65,15 @@ export class RediskitSessionStore extends expressSession.Store {
     this.prefix = options.prefix ?? keyspace.key('sess') + keyspace.separator;
     this.scanCount = options.scanCount ?? 100;
     this.serializer = options.serializer ?? JSON;
+  }
+
+  /**
+   * The store on the app's `RedisModule`: its `session.connection` (default connection), the
+   * `session.store` options and the module's keyspace.
+   */
+  static fromApp(app: INestApplicationContext): RediskitSessionStore {
+    const options = app.get<RedisModuleOptions>(REDIS_MODULE_OPTIONS);
+    return new RediskitSessionStore(app.get(RedisRegistry).get(options.session?.connection), options.session?.store, app.get(Keyspace));
   }
 
   override async get(sid: string, callback?: Callback<SessionData | null>): Promise<SessionData | null> {
