@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ThrottledAppModule } from './throttled-app.module.js';
+
+// CommonJS: this compiles to require('nestjs-rediskit'), which loads the ESM package (Node ≥ 20.19).
+async function bootstrap() {
+  const app = await NestFactory.create(ThrottledAppModule, { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await app.listen(Number(process.env.PORT), '127.0.0.1');
+  console.log(`listening on ${await app.getUrl()}`);
+}
+void bootstrap();

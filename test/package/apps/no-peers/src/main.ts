@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { Controller, Get, Module, Param } from '@nestjs/common';
+import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { CacheResponse, CacheService, RedisHealthIndicator, RedisModule, ResponseCacheInterceptor } from 'nestjs-rediskit';
+
+/** A cache-only app: none of the optional peers (terminus, throttler, prom-client, express-session) is installed. */
+@Controller()
+class CacheController {
+  private loads = 0;
+
+  constructor(
+    private readonly cache: CacheService,
+    private readonly redis: RedisHealthIndicator,
+  ) {}
+
+  @Get('products/:id')
+  product(@Param('id') id: string) {
+    return this.cache.getOrSet(`product:${id}`, async () => ({ id, load: ++this.loads }), { ttl: '1m', tags: [`product:${id}`] });
+  }
+
+  @Get('catalog')
+  @CacheResponse({ ttl: '1m' })
+  catalog() {
+    return { at: Math.random() };
+  }
+
+  @Get('health')
+  health() {
+    return this.redis.isHealthy('redis');
+  }
+
+  @Get('runtime')
+  runtime() {
+    return { node: process.versions.node };
+  }
+
+  /** What loading each subpath does here: 'loaded', or the error's message. */
+  @Get('subpaths')
+  async subpaths() {
+    const load = (specifier: string) => import(specifier).then(() => 'loaded', (e: Error) => e.message);
+    return { expressSession: await load('nestjs-rediskit/express-session'), throttler: await load('nestjs-rediskit/throttler') };
+  }
+}
+
+@Module({
+  imports: [RedisModule.forRoot({ connection: { url: process.env.REDIS_URL! } })],
+  controllers: [CacheController],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: ResponseCacheInterceptor }],
+})
+class AppModule {}
+
+const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+app.enableShutdownHooks();
+await app.listen(Number(process.env.PORT), '127.0.0.1');
+console.log(`listening on ${await app.getUrl()}`);

@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { useInstalledApp } from './full-app.behaviour.js';
+
+describe('the packed tarball in an app with none of the optional peers installed', () => {
+  const current = useInstalledApp('no-peers', { node: 22 });
+  const get = async (path: string) => fetch(current().url + path);
+
+  it('installs without them', () => {
+    for (const peer of ['@nestjs/terminus', '@nestjs/throttler', 'prom-client', 'express-session']) {
+      expect(existsSync(join(current().app.dir, 'node_modules', peer))).toBe(false);
+    }
+  });
+
+  it('caches with CacheService and @CacheResponse', async () => {
+    const first: unknown = await (await get('/products/1')).json();
+    expect(await (await get('/products/1')).json()).toEqual(first);
+    expect((await get('/catalog')).headers.get('x-cache')).toBe('MISS');
+    expect((await get('/catalog')).headers.get('x-cache')).toBe('HIT');
+  });
+
+  it('answers health in the terminus shape without terminus', async () => {
+    expect(await (await get('/health')).json()).toEqual({ redis: expect.objectContaining({ status: 'up' }) });
+  });
+
+  it('a subpath whose peer is missing fails naming the package to install', async () => {
+    const { expressSession, throttler } = (await (await get('/subpaths')).json()) as Record<string, string>;
+    expect(expressSession).toMatch(/'express-session'/);
+    expect(throttler).toBe('loaded'); // it uses only @nestjs/throttler's types
+  });
+});
