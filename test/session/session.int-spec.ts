@@ -244,6 +244,16 @@ describe.each(topologies)('sessions on %s', (_name, start) => {
     expect(events.filter((e) => e.type === 'destroyed' && e.reason === 'logout-all' && e.userId === 'leaver')).toHaveLength(3);
   });
 
+  it('refuses user ids with a lone surrogate: they would share the UTF-8 bytes of U+FFFD', async () => {
+    const carol = await sessions.create('carol\uFFFD');
+    for (const impostor of ['carol\uDBFF', 'carol\uDC00']) {
+      await expect(sessions.listForUser(impostor)).rejects.toBeInstanceOf(RediskitArgumentError);
+      await expect(sessions.destroyAllForUser(impostor)).rejects.toBeInstanceOf(RediskitArgumentError);
+      await expect(sessions.create(impostor)).rejects.toBeInstanceOf(RediskitArgumentError);
+    }
+    expect((await sessions.listForUser('carol\uFFFD')).map((s) => s.id)).toEqual([carol.session.id]);
+  });
+
   it('lists device, IP, user agent, created and last-active times; revokes one by id', async () => {
     const a = await sessions.create(42, {}, { device: 'phone', ip: '192.0.2.7', userAgent: 'Mobile/1', fingerprint: 'fp1' });
     const b = await sessions.create(42, {}, { device: 'desktop', ip: '192.0.2.8', userAgent: 'Desktop/2' });

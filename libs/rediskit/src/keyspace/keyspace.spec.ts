@@ -75,4 +75,38 @@ describe('Keyspace', () => {
       }),
     );
   });
+
+  it('property: a part holding a lone surrogate is refused, so it cannot share the bytes of U+FFFD', () => {
+    const lone = fc.oneof(fc.integer({ min: 0xd800, max: 0xdbff }), fc.integer({ min: 0xdc00, max: 0xdfff })).map((c) => String.fromCharCode(c));
+    fc.assert(
+      fc.property(fc.string(), lone, fc.string(), (before, surrogate, after) => {
+        // A high surrogate followed by a low one is a pair, not a lone surrogate.
+        fc.pre(!(/[\uD800-\uDBFF]$/.test(before) && /^[\uDC00-\uDFFF]/.test(surrogate)) && !(/^[\uD800-\uDBFF]$/.test(surrogate) && /^[\uDC00-\uDFFF]/.test(after)));
+        expect(() => keyspace.key('session', before + surrogate + after)).toThrow(RediskitArgumentError);
+      }),
+    );
+    expect(() => keyspace.key('u', 'carol\uDBFF')).toThrow(/lone surrogate/);
+    expect(keyspace.key('u', 'carol\uFFFD')).toBe('rk:shop:test:u:carol\uFFFD');
+    expect(keyspace.key('u', 'a\uD83D\uDE00')).toBe('rk:shop:test:u:a\uD83D\uDE00');
+  });
+
+  it('property: distinct well-formed parts give distinct keys, also with another separator', () => {
+    const parts = fc.array(fc.string({ minLength: 1, unit: 'binary' }), { minLength: 1, maxLength: 3 });
+    const dashed = new Keyspace({ separator: '-' });
+    fc.assert(
+      fc.property(parts, parts, (a, b) => {
+        fc.pre(JSON.stringify(a) !== JSON.stringify(b));
+        expect(keyspace.key('f', ...a)).not.toBe(keyspace.key('f', ...b));
+        expect(dashed.key('f', ...a)).not.toBe(dashed.key('f', ...b));
+      }),
+    );
+  });
+
+  it('takes exactly one safe punctuation character as separator, and no segment containing it', () => {
+    expect(() => new Keyspace({ separator: '--' })).toThrow(RediskitArgumentError);
+    expect(() => new Keyspace({ separator: '*' })).toThrow(RediskitArgumentError);
+    expect(() => new Keyspace({ separator: '' })).toThrow(RediskitArgumentError);
+    expect(() => new Keyspace({ separator: '|', app: 'a|b' })).toThrow(/contains the separator/);
+    expect(new Keyspace({ separator: '/' }).key('f', 'a/b')).toBe('rk/f/a%2Fb');
+  });
 });

@@ -8,7 +8,7 @@ export interface KeyspaceOptions {
   app?: string;
   /** The environment (`production`, `staging`...), so environments can share one Redis. */
   env?: string;
-  /** Segment separator (default `:`). */
+  /** Segment separator: one punctuation character (default `:`). */
   separator?: string;
 }
 
@@ -19,6 +19,18 @@ export type KeyPart = string | number;
 // cluster slot. `%` is the escape itself, so it is escaped too and decoding stays unambiguous.
 const UNSAFE = /[%:*?[\]{}\\\s]/g;
 const ANY_UNSAFE = /[%:*?[\]{}\\\s]/;
+/** A valid separator: exactly one punctuation character that is not a glob, tag or escape character. */
+export const SEPARATOR = /^[^*?[\]{}\\%\w\s]$/;
+
+/**
+ * Throws when `text` holds a lone UTF-16 surrogate: encoded to UTF-8 it becomes U+FFFD, so
+ * `'x\uD800'`, `'x\uDC00'` and `'x\uFFFD'` would all name the same Redis key.
+ */
+export function assertWellFormed(text: string, argument: string): void {
+  if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    throw new RediskitArgumentError(argument, 'must be well-formed UTF-16 (it holds a lone surrogate)');
+  }
+}
 
 /** Percent-encodes the characters of a user-supplied key part that could escape its namespace. */
 export function encodeKeyPart(part: KeyPart, separator = ':'): string {
@@ -26,6 +38,7 @@ export function encodeKeyPart(part: KeyPart, separator = ':'): string {
   if (typeof text !== 'string' || text.length === 0) {
     throw new RediskitArgumentError('key', `parts must be non-empty strings or numbers, got ${JSON.stringify(part)}`);
   }
+  assertWellFormed(text, 'key');
   let out = ANY_UNSAFE.test(text) ? text.replace(UNSAFE, percent) : text;
   if (separator !== ':' && out.includes(separator)) out = out.split(separator).join(percent(separator));
   return out;
@@ -51,7 +64,13 @@ export class Keyspace {
 
   constructor(options: KeyspaceOptions = {}) {
     this.separator = options.separator ?? ':';
+    // With a longer separator, ('a-', 'b') and ('a', '-b') would build the same key.
+    if (!SEPARATOR.test(this.separator)) {
+      throw new RediskitArgumentError('keyspace.separator', `must be one punctuation character other than * ? [ ] { } \\ %, got ${JSON.stringify(this.separator)}`);
+    }
     const segments = [options.prefix ?? 'rk', options.app, options.env].filter((s): s is string => !!s);
+    const joined = segments.find((s) => s.includes(this.separator));
+    if (joined) throw new RediskitArgumentError('keyspace', `segment ${JSON.stringify(joined)} contains the separator ${JSON.stringify(this.separator)}`);
     this.root = segments.map((s) => s + this.separator).join('');
   }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
-import type { Duration } from '../options/duration.js';
+import { MAX_TIMER_MS, type Duration } from '../options/duration.js';
 import { IsDuration } from '../options/is-duration.decorator.js';
 
 /** How `acquire` waits for a held lock. */
@@ -83,7 +83,7 @@ export class RedlockOptionsDto {
 /** Validates the `lock` section at boot. */
 export class LockModuleOptionsDto {
   @IsOptional() @IsString() @IsNotEmpty() connection?: string;
-  @IsOptional() @IsDuration() defaultTtl?: Duration;
+  @IsOptional() @IsDuration(undefined, MAX_TIMER_MS) defaultTtl?: Duration;
   @IsOptional() @ValidateNested() @Type(() => LockRetryOptionsDto) retry?: LockRetryOptionsDto;
   @IsOptional() @IsNumber() @Min(0) @Max(0.5) driftFactor?: number;
   @IsOptional() @ValidateNested() @Type(() => RedlockOptionsDto) redlock?: RedlockOptionsDto;

@@ -5,7 +5,7 @@ import type { RedisRegistry } from '../connection/redis.registry.js';
 import { RediskitArgumentError } from '../errors.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { toMs, type Duration } from '../options/duration.js';
+import { MAX_TIMER_MS, toMs, type Duration } from '../options/duration.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { LockBackend } from './lock.backend.js';
 import { LockCommands } from './lock.commands.js';
@@ -250,8 +250,9 @@ function validResource(resource: string): string {
   return resource;
 }
 
+// A lease is watched with timers, so it cannot outlast the longest timer (about 24.8 days).
 function validTtl(ttl: Duration, name: string): number {
-  const ms = Math.round(toMs(ttl, name));
+  const ms = Math.round(toMs(ttl, name, MAX_TIMER_MS));
   // Below this the drift allowance (2 ms + 1%) leaves no lease at all.
   if (ms < 3) throw new RediskitArgumentError(name, `must be at least 3 ms, got ${JSON.stringify(ttl)}`);
   return ms;

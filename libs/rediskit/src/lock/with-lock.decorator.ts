@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { RediskitError } from '../errors.js';
-import { toPositiveMs, type Duration } from '../options/duration.js';
+import { MAX_TIMER_MS, toPositiveMs, type Duration } from '../options/duration.js';
 import type { LockRetryOptions } from './lock.options.js';
 import { lockKeyResolver, type LockKey } from './lock-key.js';
 import { LockService } from './lock.service.js';
@@ -41,7 +41,7 @@ export function WithLock(options: WithLockDecoratorOptions): MethodDecorator {
     const where = `${target.constructor.name}.${String(propertyKey)}`;
     const keyOf = lockKeyResolver(options?.key, where);
     const retry = waitPolicy(options.wait, where);
-    if (options.ttl !== undefined) toPositiveMs(options.ttl, `@WithLock ttl of ${where}`);
+    if (options.ttl !== undefined) toPositiveMs(options.ttl, `@WithLock ttl of ${where}`, MAX_TIMER_MS);
     const original = descriptor.value as unknown as (...args: unknown[]) => unknown;
     if (typeof original !== 'function') throw new RediskitError('INVALID_DECORATOR', `@WithLock must decorate a method (${where})`);
     injectLockService(target);

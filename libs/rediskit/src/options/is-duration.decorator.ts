@@ -1,14 +1,17 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isDuration } from './duration.js';
+import { isDuration, MAX_DURATION_MS } from './duration.js';
 
-/** Validates a duration: milliseconds (number ≥ 0) or a string such as `'15m'`. */
-export function IsDuration(options?: ValidationOptions): PropertyDecorator {
+/**
+ * Validates a duration: milliseconds (number ≥ 0) or a string such as `'15m'`, at most `max`
+ * ms (default 100 years; pass `MAX_TIMER_MS` for durations a timer waits for).
+ */
+export function IsDuration(options?: ValidationOptions, max = MAX_DURATION_MS): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isDuration',
       validator: {
-        validate: (value: unknown) => isDuration(value),
-        defaultMessage: (args) => `${args?.property} must be a duration in ms or a string like '15m' (got ${JSON.stringify(args?.value)})`,
+        validate: (value: unknown) => isDuration(value, max),
+        defaultMessage: (args) => `${args?.property} must be a duration in ms or a string like '15m', at most ${max} ms (got ${JSON.stringify(args?.value)})`,
       },
     },
     options,

@@ -62,4 +62,21 @@ describe('validateModuleOptions', () => {
   it('requires a connection', () => {
     expect(problemsOf({})).toEqual([expect.stringMatching(/^connection: is required/)]);
   });
+
+  it('refuses durations beyond their representable range and multi-character separators', () => {
+    const problems = problemsOf({
+      connection: { url: 'redis://localhost:6379' },
+      keyspace: { separator: '--' },
+      rateLimit: { defaults: [{ limit: 5, window: '1m', blockDuration: 1e17 }, { limit: 1e15, window: '1m' }] },
+      lock: { defaultTtl: '30d' },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^keyspace.separator: .*one punctuation character/),
+        expect.stringMatching(/^rateLimit.defaults.0.blockDuration: .*at most 3155760000000 ms/),
+        expect.stringMatching(/^rateLimit.defaults.1.limit: /),
+        expect.stringMatching(/^lock.defaultTtl: .*at most 2147483647 ms/),
+      ]),
+    );
+  });
 });

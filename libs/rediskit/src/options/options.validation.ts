@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { SEPARATOR } from '../keyspace/keyspace.js';
 import { plainToInstance, Type } from 'class-transformer';
 import {
   IsArray,
@@ -73,7 +74,7 @@ class KeyspaceDto {
   @IsOptional() @Matches(SAFE_SEGMENT, { message: 'keyspace.prefix must not contain : * ? [ ] { } \\ % or spaces' }) prefix?: string;
   @IsOptional() @Matches(SAFE_SEGMENT, { message: 'keyspace.app must not contain : * ? [ ] { } \\ % or spaces' }) app?: string;
   @IsOptional() @Matches(SAFE_SEGMENT, { message: 'keyspace.env must not contain : * ? [ ] { } \\ % or spaces' }) env?: string;
-  @IsOptional() @IsString() @Matches(/^[^*?[\]{}\\%\w]+$/, { message: 'keyspace.separator must be punctuation other than * ? [ ] { } \\ %' }) separator?: string;
+  @IsOptional() @IsString() @Matches(SEPARATOR, { message: 'keyspace.separator must be one punctuation character other than * ? [ ] { } \\ %' }) separator?: string;
 }
 
 class CompressionDto {

@@ -2,7 +2,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateBy, ValidateNested, type ValidationOptions } from 'class-validator';
 import { IsDuration } from '../options/is-duration.decorator.js';
 import type { Duration } from '../options/duration.js';
-import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm, type RateLimitFailurePolicy } from './rate-limit.policy.js';
+import { MAX_UNITS, RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm, type RateLimitFailurePolicy } from './rate-limit.policy.js';
 import type { RateLimitKey } from './rate-limit.options.js';
 
 const FAILURES = ['open', 'closed', 'memory'];
@@ -13,11 +13,11 @@ function check(name: string, test: (v: unknown) => boolean, message: string, opt
 }
 
 class RateLimitRuleDto {
-  @IsInt() @Min(1) limit: number;
+  @IsInt() @Min(1) @Max(MAX_UNITS) limit: number;
   @IsDuration() window: Duration;
   @IsOptional() @IsIn(RATE_LIMIT_ALGORITHMS as RateLimitAlgorithm[]) algorithm?: RateLimitAlgorithm;
-  @IsOptional() @IsInt() @Min(1) cost?: number;
-  @IsOptional() @IsInt() @Min(1) burst?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_UNITS) cost?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_UNITS) burst?: number;
   @IsOptional() @IsDuration() blockDuration?: Duration;
   @IsOptional() @IsString() name?: string;
   @IsOptional() @IsIn(FAILURES) failure?: RateLimitFailurePolicy;

@@ -42,6 +42,8 @@ describe('resolvePolicy', () => {
     const p = resolvePolicy({ limit: 5, window: '1s' });
     expect(checkCost(p, 5)).toBe(5);
     expect(() => checkCost(p, 6)).toThrow(RediskitArgumentError);
-    expect(() => checkCost(p, 0)).toThrow(/cost must be a positive integer/);
+    expect(() => checkCost(p, 0)).toThrow(/cost must be an integer from 1 to/);
+    expect(() => resolvePolicy({ limit: 5, window: '1m', blockDuration: 1e17 })).toThrow(/policy.blockDuration must be at most/);
+    expect(() => resolvePolicy({ limit: 1e15, window: '1m' })).toThrow(/policy.limit must be an integer from 1 to 1000000000/);
   });
 });

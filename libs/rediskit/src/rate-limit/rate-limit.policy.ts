@@ -159,9 +159,15 @@ export function checkCost(policy: ResolvedPolicy, cost: number): number {
   return n;
 }
 
+/**
+ * The largest limit, burst or cost: counts and their sums stay exact integers in Lua, which
+ * prints numbers of 1e14 and above in exponent form that Redis refuses as arguments.
+ */
+export const MAX_UNITS = 1_000_000_000;
+
 function positiveInt(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new RediskitArgumentError(name, `must be a positive integer, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_UNITS) {
+    throw new RediskitArgumentError(name, `must be an integer from 1 to ${MAX_UNITS}, got ${JSON.stringify(value)}`);
   }
   return value;
 }

@@ -3,7 +3,7 @@ import { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { scanKeys } from '../connection/scan.js';
 import { RediskitArgumentError, RediskitError } from '../errors.js';
-import { Keyspace } from '../keyspace/keyspace.js';
+import { assertWellFormed, Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { toPositiveMs, type Duration } from '../options/duration.js';
 import { appendSetCookie, serializeCookie } from './session.cookie.js';
@@ -353,6 +353,7 @@ function userIdOf(userId: string | number): string {
   if (typeof uid !== 'string' || uid.length === 0 || uid.length > 256) {
     throw new RediskitArgumentError('userId', `must be a non-empty string (at most 256 characters) or a number, got ${JSON.stringify(userId)}`);
   }
+  assertWellFormed(uid, 'userId');
   return uid;
 }
 
