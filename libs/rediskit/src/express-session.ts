@@ -1,0 +1,1 @@
+export { RediskitSessionStore, SessionStoreUnavailableError } from './session/session.store.js';

@@ -1,0 +1,1 @@
+export { RediskitThrottlerStorage, type ThrottlerRecord } from './rate-limit/rediskit-throttler.storage.js';
