@@ -5,14 +5,14 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
- * Where the docs' samples import the package from: the one place to change when the samples
- * should type-check against the built package instead of the sources (paths are relative to
- * the repository root).
+ * Where the docs' samples import the package from: the built package's declarations (paths
+ * relative to the repository root), as a user's compiler sees them. Build first: the spec
+ * packs the package, which builds it; on the command line run `npm run build`.
  */
 export const PACKAGE_ENTRY_POINTS: Readonly<Record<string, string>> = {
-  'nestjs-rediskit': 'libs/rediskit/src/index.ts',
-  'nestjs-rediskit/express-session': 'libs/rediskit/src/express-session.ts',
-  'nestjs-rediskit/throttler': 'libs/rediskit/src/throttler.ts',
+  'nestjs-rediskit': 'libs/rediskit/dist/index.d.ts',
+  'nestjs-rediskit/express-session': 'libs/rediskit/dist/express-session.d.ts',
+  'nestjs-rediskit/throttler': 'libs/rediskit/dist/throttler.d.ts',
 };
 
 /**
