@@ -12,7 +12,7 @@ import { CacheStats, type NamespaceStats } from './cache-stats.js';
 import { RediskitInvalidationError, RediskitLoaderTimeoutError, RediskitValueTooLargeError } from './cache.errors.js';
 import { MemoryLayer, type MemoryLayerOptions } from './memory-layer.js';
 import { TagVersions } from './tag-versions.js';
-import { globToRegExp } from './glob.js';
+import { compileGlob } from './glob.js';
 import type { WriteBehindQueue } from './write-behind.queue.js';
 
 /** Where a namespace's keys live, and its counters. */
@@ -542,13 +542,16 @@ export class CacheEngine {
     }
   }
 
-  /** UNLINKs every key matching a full-key glob (SCAN on every master) and drops them from memory everywhere. */
+  /**
+   * UNLINKs every key matching a full-key glob (SCAN on every master) and drops them from memory
+   * everywhere. One linear-time matcher decides for memory and for the SCAN results alike.
+   */
   async invalidatePattern(ns: NamespaceRef, pattern: string): Promise<number> {
-    const regex = globToRegExp(pattern);
-    this.memory?.deleteWhere((k) => regex.test(k));
+    const matcher = compileGlob(pattern);
+    this.memory?.deleteWhere((k) => matcher.test(k));
     this.floorEpoch = ++this.epoch;
     try {
-      const removed = await unlinkMatching(this.deps.connection, pattern);
+      const removed = await unlinkMatching(this.deps.connection, matcher.scanPattern, 500, (k) => matcher.test(k));
       await this.bus?.publish({ p: [pattern] });
       return removed;
     } catch (cause) {
@@ -580,8 +583,15 @@ export class CacheEngine {
       }
     }
     if (m.p) {
-      const regexes = m.p.map(globToRegExp);
-      this.memory?.deleteWhere((k) => regexes.some((r) => r.test(k)));
+      // A pattern beyond the length bound matches nothing here (compileGlob refuses it).
+      const matchers = m.p.flatMap((p) => {
+        try {
+          return [compileGlob(p)];
+        } catch {
+          return [];
+        }
+      });
+      this.memory?.deleteWhere((k) => matchers.some((m) => m.test(k)));
       this.floorEpoch = ++this.epoch;
     }
   }
