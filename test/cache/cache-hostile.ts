@@ -1,7 +1,43 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { gzipSync } from 'node:zlib';
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
-import { RediskitArgumentError, type CacheNamespace, type RedisConnectionOptions } from 'nestjs-rediskit';
+import { Packr } from 'msgpackr';
+import { Codec, RediskitArgumentError, type CacheNamespace, type RedisConnectionOptions } from 'nestjs-rediskit';
 import { eventually, startCacheApp, type CacheApp } from './cache-app.js';
+
+const SECRET = 'SECRET-VALUE-CONTENT';
+
+/** A cache entry as stored (layout documented in cache-entry.ts): fresh for a minute, untagged. */
+function entry(payload: Buffer, header: (h: Buffer) => void = () => undefined): Buffer {
+  const h = Buffer.alloc(32);
+  const now = Date.now();
+  h[0] = 0x0e;
+  h[1] = 1;
+  h.writeDoubleLE(now, 2);
+  h.writeDoubleLE(now + 60_000, 10);
+  h.writeDoubleLE(now + 60_000, 18);
+  header(h);
+  return Buffer.concat([h, payload]);
+}
+
+function hostileEntries(): Record<string, Buffer> {
+  const packr = new Packr({ useRecords: true, mapsAsObjects: false, structuredClone: true, useBigIntExtension: true });
+  const self: Record<string, unknown> = { secret: SECRET };
+  self.self = self;
+  let bomb = Buffer.from(JSON.stringify(SECRET + 'a'.repeat(16 * 1024 * 1024)));
+  for (let i = 0; i < 3; i++) bomb = Buffer.concat([Buffer.of(0x03), gzipSync(bomb, { level: 9 })]);
+  return {
+    'deep-json': entry(Buffer.from(`[${JSON.stringify(SECRET)},` + '['.repeat(50_000) + ']'.repeat(50_001))),
+    'msgpack-self-reference': entry(Buffer.concat([Buffer.of(0x02), packr.pack(self)])),
+    'unknown-marker': entry(Buffer.concat([Buffer.of(0x07), Buffer.from(SECRET)])),
+    'gzip-bomb': entry(bomb),
+    'bad-json': entry(Buffer.from(`{"secret":"${SECRET}"`)),
+    'lying-header': entry(Buffer.from(SECRET), (h) => h.writeUInt16LE(65_535, 30)),
+    'nan-expiry': entry(Buffer.from('1'), (h) => h.writeDoubleLE(NaN, 10)),
+    'not-an-entry': Buffer.from(JSON.stringify({ secret: SECRET })),
+  };
+}
 
 /** Reference meaning of a user glob: `*` any characters, `?` exactly one (code point). */
 function globMatches(glob: string, key: string): boolean {
@@ -19,7 +55,7 @@ function globMatches(glob: string, key: string): boolean {
 }
 
 /**
- * Redis content and patterns are untrusted: hostile patterns, matched in memory and in Redis.
+ * Redis content is untrusted: hostile cache entries, hostile patterns.
  * Two app instances (a, b) share the Redis of `connection`.
  */
 export function cacheHostileInput(topology: string, connection: () => RedisConnectionOptions): void {
@@ -35,6 +71,10 @@ export function cacheHostileInput(topology: string, connection: () => RedisConne
     afterAll(async () => {
       await Promise.all([a?.close(), b?.close()]);
     });
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
     /**
      * Resolves once b's memory no longer serves `gone` (it may fall back to Redis, where they are
      * gone too). On a cluster, messages published on different nodes may arrive in any order, so
@@ -45,6 +85,46 @@ export function cacheHostileInput(topology: string, connection: () => RedisConne
         for (const key of gone) if ((await view.get(key)) !== undefined) return false;
         return true;
       }, 5000, 'b to drop the matching keys');
+
+    it('a hostile or corrupt entry reads as a miss, is counted, logged once per key, and replaced by the loader', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const ns = a.cache.namespace(unique('corrupt'));
+      const redis = a.registry.get().client;
+      const cases = Object.entries(hostileEntries());
+      for (const [name, bytes] of cases) await redis.set(ns.redisKey(name), bytes, 'PX', 60_000);
+      const before = ns.stats().corrupt;
+
+      for (const [name] of cases) {
+        await expect(ns.get(name)).resolves.toBeUndefined();
+        await expect(ns.get(name, { skipL1: true })).resolves.toBeUndefined();
+        let calls = 0;
+        const loaded = await ns.getOrSet(name, () => ({ fresh: name, call: ++calls }), { lock: name === 'gzip-bomb' });
+        expect(loaded).toEqual({ fresh: name, call: 1 });
+        // Redis now holds the loader's value: another instance reads it.
+        expect(await b.cache.namespace(ns.name).get(name)).toEqual({ fresh: name, call: 1 });
+      }
+
+      // Three reads per key; with `lock: true` the lock holder reads once more before loading.
+      expect(ns.stats().corrupt - before).toBe(3 * cases.length + 1);
+      const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.startsWith('corrupt cache entry'));
+      expect(lines).toHaveLength(cases.length);
+      for (const [name] of cases) expect(lines.filter((l) => l.includes(ns.redisKey(name)))).toHaveLength(1);
+      for (const line of lines) expect(line).not.toContain(SECRET);
+    });
+
+    it('an entry larger than maxValueSize is not parsed: it reads as a miss', async () => {
+      const small = await startCacheApp(connection(), { maxValueSize: 1000 });
+      try {
+        expect(small.app.get(Codec).maxInflatedSize).toBe(1000); // the codec's bound follows maxValueSize
+        const ns = small.cache.namespace(unique('large'));
+        await small.registry.get().client.set(ns.redisKey('big'), entry(Buffer.from(JSON.stringify('x'.repeat(5000)))), 'PX', 60_000);
+        expect(await ns.get('big')).toBeUndefined();
+        expect(ns.stats().corrupt).toBe(1);
+        expect(await ns.getOrSet('big', () => 'small')).toBe('small');
+      } finally {
+        await small.close();
+      }
+    });
 
     it('a hostile but valid pattern on the bus is matched in linear time and removes only what it matches', async () => {
       const ns = a.cache.namespace(unique('redos'));
