@@ -55,7 +55,7 @@ function globMatches(glob: string, key: string): boolean {
 }
 
 /**
- * Redis content is untrusted: hostile cache entries, hostile patterns.
+ * Redis content is untrusted: hostile cache entries, hostile bus messages, hostile patterns.
  * Two app instances (a, b) share the Redis of `connection`.
  */
 export function cacheHostileInput(topology: string, connection: () => RedisConnectionOptions): void {
@@ -124,6 +124,45 @@ export function cacheHostileInput(topology: string, connection: () => RedisConne
       } finally {
         await small.close();
       }
+    });
+
+    it('drops bus messages that do not validate, counts them, logs once per reason, and keeps working', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const ns = a.cache.namespace(unique('bus'));
+      const view = b.cache.namespace(ns.name);
+      await view.set('kept', 'v'); // in b's memory (b ignores its own messages)
+      const channel = 'ct:cache:cache-bus';
+      const sender = 'f'.repeat(36);
+      const junk = [
+        'x'.repeat(1024 * 1024 + 1),
+        '{not json',
+        '[]',
+        'null',
+        JSON.stringify({ k: 'not-a-list' }),
+        JSON.stringify({ k: [1, 2] }),
+        JSON.stringify({ k: Array.from({ length: 10_001 }, (_, i) => `k${i}`) }),
+        JSON.stringify({ t: { user: -1 } }),
+        JSON.stringify({ t: { user: 1.5 } }),
+        JSON.stringify({ t: { ['t'.repeat(1025)]: 1 } }),
+        JSON.stringify({ t: ['user'] }),
+        JSON.stringify({ p: ['*'.repeat(8193)] }),
+        JSON.stringify({ p: Array.from({ length: 65 }, () => 'x') }),
+        JSON.stringify({ at: 'yesterday' }),
+      ];
+      const redis = a.registry.get().client;
+      const before = b.cache.stats().busDropped;
+      for (const text of junk) await redis.publish(channel, sender + text);
+      await eventually(() => b.cache.stats().busDropped - before === junk.length, 5000, 'b to drop every junk message');
+      // Nothing of it reached memory: b still serves `kept` from memory, and the bus still works.
+      const hits = view.stats().l1Hits;
+      expect(await view.get('kept')).toBe('v');
+      expect(view.stats().l1Hits).toBe(hits + 1);
+      expect(b.cache.stats().busHealthy).toBe(true);
+      await ns.set('kept', 'v2');
+      await eventually(async () => (await view.get('kept')) === 'v2', 5000, 'b to see v2');
+      const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('bus message that did not validate'));
+      expect(lines.length).toBeLessThanOrEqual(3); // size, json, shape: once each per instance
+      expect(lines.join('\n')).not.toContain('yesterday');
     });
 
     it('a hostile but valid pattern on the bus is matched in linear time and removes only what it matches', async () => {

@@ -24,6 +24,8 @@ export interface CacheStatsSnapshot extends NamespaceStats {
   l1: { entries: number; bytes: number; enabled: boolean };
   /** Whether the invalidation bus is connected (always false when it is off). */
   busHealthy: boolean;
+  /** Bus messages dropped because they did not validate (size, JSON, shape). */
+  busDropped: number;
   namespaces: Record<string, NamespaceStats>;
   /** The write-behind queue, when configured. */
   writeBehind?: WriteBehindStats & { pending: number };
@@ -46,6 +48,8 @@ export class CacheStats {
   private readonly loaderCalls;
   private readonly stale;
   private readonly errors;
+  private readonly busDroppedTotal;
+  private busDropped = 0;
   readonly busDelay;
   private readonly l1Entries;
   private readonly l1Bytes;
@@ -60,6 +64,7 @@ export class CacheStats {
     this.loaderCalls = metrics.counter('cache_loader_calls_total', 'getOrSet loader calls', ['namespace']);
     this.stale = metrics.counter('cache_stale_served_total', 'Stale values served (grace, stale-if-error, soft timeout)', ['namespace']);
     this.errors = metrics.counter('cache_errors_total', 'Errors absorbed by the cache, by kind (redis, write, loader, corrupt)', ['namespace', 'kind']);
+    this.busDroppedTotal = metrics.counter('cache_bus_dropped_total', 'Invalidation bus messages dropped because they did not validate, by reason', ['reason']);
     this.busDelay = metrics.histogram('cache_bus_delay_seconds', 'Invalidation bus delay from publish to receipt', [], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
     this.l1Entries = metrics.gauge('cache_l1_entries', 'Entries in the memory layer');
     this.l1Bytes = metrics.gauge('cache_l1_bytes', 'Bytes in the memory layer');
@@ -77,6 +82,12 @@ export class CacheStats {
     return s;
   }
 
+  /** Counts a bus message that did not validate (rare: counted straight into Prometheus). */
+  busMessageDropped(reason: string): void {
+    this.busDropped++;
+    this.busDroppedTotal.inc({ reason });
+  }
+
   snapshot(l1Enabled: boolean, busHealthy: boolean): CacheStatsSnapshot {
     this.flush();
     const total = zero();
@@ -86,7 +97,7 @@ export class CacheStats {
       for (const f of FIELDS) total[f] += s[f];
     }
     const m = this.memory();
-    return { ...total, l1: { entries: m.entries, bytes: m.bytes, enabled: l1Enabled }, busHealthy, namespaces };
+    return { ...total, l1: { entries: m.entries, bytes: m.bytes, enabled: l1Enabled }, busHealthy, busDropped: this.busDropped, namespaces };
   }
 
   /** Pushes counter deltas to Prometheus. */

@@ -77,7 +77,11 @@ export class CacheEngine {
   constructor(private readonly deps: EngineDeps) {
     this.memory = deps.memory ? new MemoryLayer(deps.memory, deps.codec) : undefined;
     this.bus = deps.busChannel
-      ? new CacheBus(deps.connection, deps.busChannel, this.instanceId, { message: (m) => this.onBusMessage(m), lost: () => this.onBusLost() })
+      ? new CacheBus(deps.connection, deps.busChannel, this.instanceId, {
+          message: (m) => this.onBusMessage(m),
+          lost: () => this.onBusLost(),
+          dropped: (reason) => this.stats.busMessageDropped(reason),
+        })
       : undefined;
     this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => !!this.bus?.healthy);
     this.lock = new CacheLock(deps.connection);
@@ -614,14 +618,8 @@ export class CacheEngine {
       }
     }
     if (m.p) {
-      // A pattern beyond the length bound matches nothing here (compileGlob refuses it).
-      const matchers = m.p.flatMap((p) => {
-        try {
-          return [compileGlob(p)];
-        } catch {
-          return [];
-        }
-      });
+      // Patterns were checked against the length bound when the message was read.
+      const matchers = m.p.map(compileGlob);
       this.memory?.deleteWhere((k) => matchers.some((m) => m.test(k)));
       this.floorEpoch = ++this.epoch;
     }
