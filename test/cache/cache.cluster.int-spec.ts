@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { RedisClusterFixture } from '../harness/index.js';
 import { cacheFeatures } from './cache-features.js';
+import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
 import { cacheCoreProperties } from './cache-properties.js';
 
@@ -16,3 +17,4 @@ const connection = () => ({ cluster: { nodes: cluster.addresses } });
 cacheCoreProperties('cluster', connection);
 cacheFeatures('cluster', connection);
 cacheInstances('cluster', connection);
+cacheHostileInput('cluster', connection);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { RedisServer } from '../harness/index.js';
 import { cacheFeatures } from './cache-features.js';
+import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
 import { cacheCoreProperties } from './cache-properties.js';
 
@@ -15,3 +16,4 @@ afterAll(async () => {
 cacheCoreProperties('standalone', () => ({ url: server.url }));
 cacheFeatures('standalone', () => ({ url: server.url }));
 cacheInstances('standalone', () => ({ url: server.url }));
+cacheHostileInput('standalone', () => ({ url: server.url }));

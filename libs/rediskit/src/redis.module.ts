@@ -39,7 +39,8 @@ const coreProviders: Provider[] = [
   { provide: REDIS_MODULE_OPTIONS, useFactory: validateModuleOptions, inject: [MODULE_OPTIONS_TOKEN] },
   { provide: RedisRegistry, useFactory: RedisRegistry.connect, inject: [REDIS_MODULE_OPTIONS] },
   { provide: Keyspace, useFactory: (o: RedisModuleOptions) => new Keyspace(o.keyspace), inject: [REDIS_MODULE_OPTIONS] },
-  { provide: Codec, useFactory: (o: RedisModuleOptions) => new Codec(o.codec), inject: [REDIS_MODULE_OPTIONS] },
+  // The inflation bound follows the cache's maxValueSize unless set: a value the cache accepts stays readable.
+  { provide: Codec, useFactory: (o: RedisModuleOptions) => new Codec({ ...o.codec, maxInflatedSize: o.codec?.maxInflatedSize ?? o.cache?.maxValueSize }), inject: [REDIS_MODULE_OPTIONS] },
   { provide: MetricsService, useFactory: (o: RedisModuleOptions) => MetricsService.create(o.metrics), inject: [REDIS_MODULE_OPTIONS] },
 ];
 

@@ -1,26 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
+import { BusMessageReader, splitBusMessage, type BusDropReason, type BusMessage } from './bus-message.js';
 
-/**
- * What one instance tells the others. On the wire: the sender's id (36 characters), then the
- * JSON, so an instance skips its own messages without parsing them.
- */
-export interface BusMessage {
-  /** Full Redis keys written or deleted: drop them from memory. */
-  k?: string[];
-  /** New tag versions. */
-  t?: Record<string, number>;
-  /** Redis glob patterns (full keys) cleared: drop matching keys from memory. */
-  p?: string[];
-  /** Sent at: lets receivers measure the bus delay. */
-  at?: number;
-}
+export type { BusMessage } from './bus-message.js';
 
 export interface BusHandlers {
   message(message: BusMessage): void;
   /** Messages may have been missed (subscriber lost, or just back): memory must be dropped. */
   lost(): void;
+  /** A received message did not validate and was dropped. */
+  dropped?(reason: BusDropReason): void;
 }
 
 /**
@@ -79,9 +69,10 @@ export class CacheBus {
     this.up = true;
   }
 
-  /** Publishes now (invalidations: the caller learns whether it went out). */
+  /** Publishes now (invalidations: the caller learns whether it went out), in parts receivers accept. */
   async publish(message: BusMessage): Promise<void> {
-    await this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...message, at: Date.now() })));
+    const at = Date.now();
+    await Promise.all(splitBusMessage(message).map((part) => this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...part, at })))));
   }
 
   /** Queues written keys; they go out together at the end of this event-loop turn. */
@@ -104,14 +95,12 @@ export class CacheBus {
     if (sub && sub.status === 'ready') await sub.unsubscribe(this.channel).catch(() => undefined);
   }
 
+  // Anyone who can PUBLISH on the channel can send anything: only validated messages are used.
+  private readonly reader = new BusMessageReader(this.logger, (reason) => this.handlers.dropped?.(reason));
+
   private receive(text: string): void {
     if (text.startsWith(this.instanceId)) return;
-    let message: BusMessage;
-    try {
-      message = JSON.parse(text.slice(this.instanceId.length)) as BusMessage;
-    } catch {
-      return;
-    }
-    this.handlers.message(message);
+    const message = this.reader.read(text, this.instanceId.length);
+    if (message) this.handlers.message(message);
   }
 }

@@ -59,26 +59,31 @@ export function encodeEntry(entry: CacheEntry): Buffer {
   return out;
 }
 
-/** Parses stored bytes; `undefined` when they are not an entry of this format. */
+/**
+ * Parses stored bytes; `undefined` when they are not a well-formed entry of this format. The
+ * bytes come from Redis and are untrusted: every length is checked against the buffer and
+ * every time and version must be a finite number, so no input throws or yields a NaN expiry.
+ */
 export function decodeEntry(bytes: Buffer): CacheEntry | undefined {
   if (bytes.length < FIXED || bytes[0] !== MAGIC || bytes[1] !== FORMAT) return undefined;
+  const createdAt = bytes.readDoubleLE(2);
+  const expiresAt = bytes.readDoubleLE(10);
+  const retainUntil = bytes.readDoubleLE(18);
+  if (!Number.isFinite(createdAt) || !Number.isFinite(expiresAt) || !Number.isFinite(retainUntil)) return undefined;
   const count = bytes.readUInt16LE(30);
   let tags: Map<string, number> | undefined;
   let at = FIXED;
   if (count > 0) {
     tags = new Map();
     for (let i = 0; i < count; i++) {
+      if (at + 2 > bytes.length) return undefined;
       const len = bytes.readUInt16LE(at);
-      tags.set(bytes.toString('utf8', at + 2, at + 2 + len), bytes.readDoubleLE(at + 2 + len));
+      if (at + 2 + len + 8 > bytes.length) return undefined;
+      const version = bytes.readDoubleLE(at + 2 + len);
+      if (!Number.isFinite(version)) return undefined;
+      tags.set(bytes.toString('utf8', at + 2, at + 2 + len), version);
       at += 2 + len + 8;
     }
   }
-  return {
-    createdAt: bytes.readDoubleLE(2),
-    expiresAt: bytes.readDoubleLE(10),
-    retainUntil: bytes.readDoubleLE(18),
-    delta: bytes.readUInt32LE(26),
-    tags,
-    payload: bytes.subarray(at),
-  };
+  return { createdAt, expiresAt, retainUntil, delta: bytes.readUInt32LE(26), tags, payload: bytes.subarray(at) };
 }

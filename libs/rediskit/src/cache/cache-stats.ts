@@ -15,6 +15,8 @@ export interface NamespaceStats {
   loaderErrors: number;
   /** Writes to Redis that failed (counted, never queued). */
   failedWrites: number;
+  /** Reads of entries that could not be decoded (hostile or damaged bytes); each read as a miss. */
+  corrupt: number;
 }
 
 /** What `cache.stats()` returns. */
@@ -22,14 +24,16 @@ export interface CacheStatsSnapshot extends NamespaceStats {
   l1: { entries: number; bytes: number; enabled: boolean };
   /** Whether the invalidation bus is connected (always false when it is off). */
   busHealthy: boolean;
+  /** Bus messages dropped because they did not validate (size, JSON, shape). */
+  busDropped: number;
   namespaces: Record<string, NamespaceStats>;
   /** The write-behind queue, when configured. */
   writeBehind?: WriteBehindStats & { pending: number };
 }
 
-const FIELDS = ['l1Hits', 'l1Misses', 'l2Hits', 'l2Misses', 'loaderCalls', 'staleServed', 'errors', 'loaderErrors', 'failedWrites'] as const;
+const FIELDS = ['l1Hits', 'l1Misses', 'l2Hits', 'l2Misses', 'loaderCalls', 'staleServed', 'errors', 'loaderErrors', 'failedWrites', 'corrupt'] as const;
 
-const zero = (): NamespaceStats => ({ l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, loaderCalls: 0, staleServed: 0, errors: 0, loaderErrors: 0, failedWrites: 0 });
+const zero = (): NamespaceStats => ({ l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, loaderCalls: 0, staleServed: 0, errors: 0, loaderErrors: 0, failedWrites: 0, corrupt: 0 });
 
 /**
  * Counts per namespace in plain integers (a hit costs one increment) and hands the deltas to
@@ -44,6 +48,8 @@ export class CacheStats {
   private readonly loaderCalls;
   private readonly stale;
   private readonly errors;
+  private readonly busDroppedTotal;
+  private busDropped = 0;
   readonly busDelay;
   private readonly l1Entries;
   private readonly l1Bytes;
@@ -57,7 +63,8 @@ export class CacheStats {
     this.misses = metrics.counter('cache_misses_total', 'Cache misses by layer and namespace', ['layer', 'namespace']);
     this.loaderCalls = metrics.counter('cache_loader_calls_total', 'getOrSet loader calls', ['namespace']);
     this.stale = metrics.counter('cache_stale_served_total', 'Stale values served (grace, stale-if-error, soft timeout)', ['namespace']);
-    this.errors = metrics.counter('cache_errors_total', 'Errors absorbed by the cache, by kind (redis, write, loader)', ['namespace', 'kind']);
+    this.errors = metrics.counter('cache_errors_total', 'Errors absorbed by the cache, by kind (redis, write, loader, corrupt)', ['namespace', 'kind']);
+    this.busDroppedTotal = metrics.counter('cache_bus_dropped_total', 'Invalidation bus messages dropped because they did not validate, by reason', ['reason']);
     this.busDelay = metrics.histogram('cache_bus_delay_seconds', 'Invalidation bus delay from publish to receipt', [], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
     this.l1Entries = metrics.gauge('cache_l1_entries', 'Entries in the memory layer');
     this.l1Bytes = metrics.gauge('cache_l1_bytes', 'Bytes in the memory layer');
@@ -75,6 +82,12 @@ export class CacheStats {
     return s;
   }
 
+  /** Counts a bus message that did not validate (rare: counted straight into Prometheus). */
+  busMessageDropped(reason: string): void {
+    this.busDropped++;
+    this.busDroppedTotal.inc({ reason });
+  }
+
   snapshot(l1Enabled: boolean, busHealthy: boolean): CacheStatsSnapshot {
     this.flush();
     const total = zero();
@@ -84,7 +97,7 @@ export class CacheStats {
       for (const f of FIELDS) total[f] += s[f];
     }
     const m = this.memory();
-    return { ...total, l1: { entries: m.entries, bytes: m.bytes, enabled: l1Enabled }, busHealthy, namespaces };
+    return { ...total, l1: { entries: m.entries, bytes: m.bytes, enabled: l1Enabled }, busHealthy, busDropped: this.busDropped, namespaces };
   }
 
   /** Pushes counter deltas to Prometheus. */
@@ -107,6 +120,7 @@ export class CacheStats {
       add('errors', (d) => this.errors.inc({ namespace, kind: 'redis' }, d));
       add('loaderErrors', (d) => this.errors.inc({ namespace, kind: 'loader' }, d));
       add('failedWrites', (d) => this.errors.inc({ namespace, kind: 'write' }, d));
+      add('corrupt', (d) => this.errors.inc({ namespace, kind: 'corrupt' }, d));
     }
     const m = this.memory();
     this.l1Entries.set({}, m.entries);

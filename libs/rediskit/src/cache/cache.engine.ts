@@ -9,10 +9,11 @@ import { decodeEntry, encodeEntry, type CacheEntry } from './cache-entry.js';
 import type { CacheDefaults, CallOptions } from './cache-call-options.js';
 import { CacheLock } from './cache-lock.js';
 import { CacheStats, type NamespaceStats } from './cache-stats.js';
+import { CorruptEntries } from './corrupt-entries.js';
 import { RediskitInvalidationError, RediskitLoaderTimeoutError, RediskitValueTooLargeError } from './cache.errors.js';
 import { MemoryLayer, type MemoryLayerOptions } from './memory-layer.js';
 import { TagVersions } from './tag-versions.js';
-import { globToRegExp } from './glob.js';
+import { compileGlob } from './glob.js';
 import type { WriteBehindQueue } from './write-behind.queue.js';
 
 /** Where a namespace's keys live, and its counters. */
@@ -45,6 +46,9 @@ export interface EngineDeps {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** What `valueOf` returns for an entry whose payload cannot be decoded. */
+const CORRUPT = Symbol('corrupt');
+
 /**
  * The cache's machinery, shared by every namespace view: memory layer (L1) in front of Redis
  * (L2), tag versions, the invalidation bus, single-flight loads, the stampede lock and the
@@ -59,6 +63,7 @@ export class CacheEngine {
   readonly instanceId = randomUUID();
   private readonly lock: CacheLock;
   private readonly logger = new Logger('CacheService');
+  private readonly corrupt = new CorruptEntries(this.logger);
   private readonly inflight = new Map<string, Promise<Found>>();
   private readonly refreshing = new Map<string, Promise<unknown>>();
   private readonly background = new Set<Promise<unknown>>();
@@ -72,7 +77,11 @@ export class CacheEngine {
   constructor(private readonly deps: EngineDeps) {
     this.memory = deps.memory ? new MemoryLayer(deps.memory, deps.codec) : undefined;
     this.bus = deps.busChannel
-      ? new CacheBus(deps.connection, deps.busChannel, this.instanceId, { message: (m) => this.onBusMessage(m), lost: () => this.onBusLost() })
+      ? new CacheBus(deps.connection, deps.busChannel, this.instanceId, {
+          message: (m) => this.onBusMessage(m),
+          lost: () => this.onBusLost(),
+          dropped: (reason) => this.stats.busMessageDropped(reason),
+        })
       : undefined;
     this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => !!this.bus?.healthy);
     this.lock = new CacheLock(deps.connection);
@@ -169,18 +178,19 @@ export class CacheEngine {
     // GET inlined (not via readL2): one async frame less on the hot L2 path.
     try {
       const bytes = await this.deps.connection.run((c) => c.getBuffer(full));
-      entry = bytes === null ? undefined : decodeEntry(bytes);
+      entry = bytes === null ? undefined : this.entryOf(ns, full, bytes);
       if (entry?.tags && !(await this.tags.isValid(entry.tags))) entry = undefined;
     } catch {
       ns.stats.errors++;
       const usable = fallback && this.fallbackUsable(fallback) ? this.handOut(fallback, full) : undefined;
       return freshValue ? usable?.value : usable;
     }
-    if (entry === undefined) {
+    // A corrupt entry (reported by entryOf or valueOf) reads as a miss.
+    const value = entry === undefined ? undefined : this.valueOf(ns, full, entry);
+    if (entry === undefined || value === CORRUPT) {
       ns.stats.l2Misses++;
       return undefined;
     }
-    const value = this.deps.codec.decode(entry.payload, full);
     const now = Date.now();
     const fresh = now < entry.expiresAt;
     if (fresh) ns.stats.l2Hits++;
@@ -195,10 +205,33 @@ export class CacheEngine {
   private async readL2(ns: NamespaceRef, full: string): Promise<{ entry: CacheEntry; bytes: Buffer } | undefined> {
     const bytes = await this.deps.connection.run((c) => c.getBuffer(full));
     if (bytes === null) return undefined;
-    const entry = decodeEntry(bytes);
+    const entry = this.entryOf(ns, full, bytes);
     if (entry === undefined) return undefined;
     if (entry.tags && !(await this.tags.isValid(entry.tags))) return undefined;
     return { entry, bytes };
+  }
+
+  /** The entry in `bytes`; bytes that are not one (hostile or damaged) are reported and read as a miss. */
+  private entryOf(ns: NamespaceRef, full: string, bytes: Buffer): CacheEntry | undefined {
+    const entry = decodeEntry(bytes);
+    if (entry === undefined) this.corrupt.report(ns.stats, full, 'not a cache entry of this format');
+    return entry;
+  }
+
+  /** The decoded value, or `CORRUPT` (reported) when the codec rejects the payload. */
+  private valueOf(ns: NamespaceRef, full: string, entry: CacheEntry): unknown {
+    // Never written by this cache (the size is checked on write): not worth parsing.
+    if (entry.payload.length > this.deps.defaults.maxValueSize) {
+      this.corrupt.report(ns.stats, full, 'value larger than maxValueSize');
+      return CORRUPT;
+    }
+    try {
+      return this.deps.codec.decode(entry.payload, full);
+    } catch (e) {
+      // Codec messages name the key and a reason, never the payload.
+      this.corrupt.report(ns.stats, full, (e as Error).message);
+      return CORRUPT;
+    }
   }
 
   private fallbackUsable(f: Found): boolean {
@@ -276,8 +309,10 @@ export class CacheEngine {
       redisDown = true;
       if (fallback && this.fallbackUsable(fallback)) return this.handOut(fallback, full);
     }
+    // A corrupt entry is a miss: the loader runs and its value replaces the entry.
+    const value = read === undefined ? undefined : this.valueOf(ns, full, read.entry);
+    if (value === CORRUPT) read = undefined;
     if (read !== undefined) {
-      const value = this.deps.codec.decode(read.entry.payload, full);
       const now = Date.now();
       let found: Found = { entry: read.entry, value, shared: isPrimitive(value) };
       if (memory && !this.invalidatedSince(full, epoch)) {
@@ -542,13 +577,16 @@ export class CacheEngine {
     }
   }
 
-  /** UNLINKs every key matching a full-key glob (SCAN on every master) and drops them from memory everywhere. */
+  /**
+   * UNLINKs every key matching a full-key glob (SCAN on every master) and drops them from memory
+   * everywhere. One linear-time matcher decides for memory and for the SCAN results alike.
+   */
   async invalidatePattern(ns: NamespaceRef, pattern: string): Promise<number> {
-    const regex = globToRegExp(pattern);
-    this.memory?.deleteWhere((k) => regex.test(k));
+    const matcher = compileGlob(pattern);
+    this.memory?.deleteWhere((k) => matcher.test(k));
     this.floorEpoch = ++this.epoch;
     try {
-      const removed = await unlinkMatching(this.deps.connection, pattern);
+      const removed = await unlinkMatching(this.deps.connection, matcher.scanPattern, 500, (k) => matcher.test(k));
       await this.bus?.publish({ p: [pattern] });
       return removed;
     } catch (cause) {
@@ -580,8 +618,9 @@ export class CacheEngine {
       }
     }
     if (m.p) {
-      const regexes = m.p.map(globToRegExp);
-      this.memory?.deleteWhere((k) => regexes.some((r) => r.test(k)));
+      // Patterns were checked against the length bound when the message was read.
+      const matchers = m.p.map(compileGlob);
+      this.memory?.deleteWhere((k) => matchers.some((m) => m.test(k)));
       this.floorEpoch = ++this.epoch;
     }
   }

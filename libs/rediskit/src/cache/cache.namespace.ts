@@ -4,7 +4,7 @@ import { defaultCallOptions, resolveCallOptions, type CallOptions } from './cach
 import type { CacheGetOptions, CacheSetOptions } from './cache.options.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import type { CacheEngine, NamespaceRef } from './cache.engine.js';
-import { encodeGlob } from './glob.js';
+import { encodeGlob, MAX_GLOB_LENGTH } from './glob.js';
 import { stableHash } from './stable-hash.js';
 import { TagVersions } from './tag-versions.js';
 
@@ -188,14 +188,17 @@ export class CacheNamespace {
   }
 
   /**
-   * Removes keys of this namespace matching a glob (`*`, `?`): SCAN on every master, UNLINK in
-   * batches, and every instance drops them from memory. Returns how many Redis removed.
+   * Removes keys of this namespace matching a glob: `*` is any run of characters, `?` exactly
+   * one character (`v:?` matches `v:1`, `v:é` and `v::`), everything else is literal. SCAN on
+   * every master, UNLINK in batches, and every instance drops them from memory, with the same
+   * linear-time matcher. Returns how many Redis removed. Globs are at most 512 characters.
    *
    * @example
    * await cache.invalidatePattern('user:*');
    */
   async invalidatePattern(glob: string): Promise<number> {
     if (typeof glob !== 'string' || glob.length === 0) throw new RediskitArgumentError('pattern', `must be a non-empty string, got ${JSON.stringify(glob)}`);
+    if (glob.length > MAX_GLOB_LENGTH) throw new RediskitArgumentError('pattern', `must be at most ${MAX_GLOB_LENGTH} characters, got ${glob.length}`);
     return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator));
   }
 

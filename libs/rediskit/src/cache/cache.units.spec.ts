@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { decodeEntry, encodeEntry } from './cache-entry.js';
 import { compileKey, compileTags } from './cache-key-template.js';
-import { encodeGlob, globToRegExp } from './glob.js';
+import { compileGlob, encodeGlob } from './glob.js';
 import { deepFreeze } from './memory-layer.js';
 import { stableHash } from './stable-hash.js';
 import { TagVersions } from './tag-versions.js';
@@ -20,6 +20,25 @@ describe('cache entry format', () => {
   it('does not mistake other bytes for an entry', () => {
     expect(decodeEntry(Buffer.from('{"plain":"json value written by someone else"}'))).toBeUndefined();
   });
+  it('reads any bytes without throwing: malformed headers are not entries', () => {
+    const valid = encodeEntry({ payload: Buffer.from('1'), createdAt: 1, expiresAt: 2, retainUntil: 3, delta: 0, tags: new Map([['user', 1]]) });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.nat({ max: 79 }), fc.boolean(), (bytes, cut, withHeader) => {
+        // Random bytes, and valid headers cut short or followed by garbage.
+        const input = withHeader ? Buffer.concat([valid.subarray(0, Math.min(cut, valid.length)), Buffer.from(bytes)]) : Buffer.from(bytes);
+        const entry = decodeEntry(input);
+        if (entry === undefined) return;
+        expect([entry.createdAt, entry.expiresAt, entry.retainUntil, ...(entry.tags?.values() ?? [])].every(Number.isFinite)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    const lying = Buffer.from(valid);
+    lying.writeUInt16LE(65535, 30); // claims 65 535 tags
+    expect(decodeEntry(lying)).toBeUndefined();
+    const nan = Buffer.from(valid);
+    nan.writeDoubleLE(NaN, 10);
+    expect(decodeEntry(nan)).toBeUndefined();
+  });
 });
 
 describe('tags', () => {
@@ -36,12 +55,12 @@ describe('globs', () => {
         const glob = encodeGlob(`${prefix.replace(/[*?]/g, '')}*`);
         const key = encodeKeyPart(prefix.replace(/[*?]/g, '') + rest);
         if (prefix.replace(/[*?]/g, '') === '') return;
-        expect(globToRegExp(glob).test(key)).toBe(true);
+        expect(compileGlob(glob).test(key)).toBe(true);
       }),
     );
     expect(encodeGlob('user:{x}*')).toBe('user%3A%7Bx%7D*');
-    expect(globToRegExp('a?c*').test('abcdef')).toBe(true);
-    expect(globToRegExp('a.c').test('abc')).toBe(false);
+    expect(compileGlob('a?c*').test('abcdef')).toBe(true);
+    expect(compileGlob('a.c').test('abc')).toBe(false);
   });
 });
 

@@ -4,7 +4,12 @@ import { Marker } from './serializers.js';
 /** A compression algorithm. Supply your own (lz4, zstd) as an object with `compress`/`decompress`. */
 export interface Compressor {
   compress(data: Buffer): Buffer;
-  decompress(data: Buffer): Buffer;
+  /**
+   * Inflates `data`. Stored payloads are untrusted: stop (throw) once the output would exceed
+   * `maxOutputLength` bytes rather than allocate it. The codec rejects a longer result anyway,
+   * but only after it was built.
+   */
+  decompress(data: Buffer, maxOutputLength?: number): Buffer;
 }
 
 export interface CompressionOptions {
@@ -13,11 +18,12 @@ export interface CompressionOptions {
   threshold?: number;
 }
 
-const gzip: Compressor = { compress: (d) => gzipSync(d, { level: 6 }), decompress: (d) => gunzipSync(d) };
+// maxOutputLength makes zlib stop at the limit instead of building the whole output.
+const gzip: Compressor = { compress: (d) => gzipSync(d, { level: 6 }), decompress: (d, max) => gunzipSync(d, max === undefined ? {} : { maxOutputLength: max }) };
 // Quality 4 keeps brotli close to gzip's speed while still compressing better.
 const brotli: Compressor = {
   compress: (d) => brotliCompressSync(d, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }),
-  decompress: (d) => brotliDecompressSync(d),
+  decompress: (d, max) => brotliDecompressSync(d, max === undefined ? {} : { maxOutputLength: max }),
 };
 
 export function compressorFor(algorithm: CompressionOptions['algorithm']): { marker: number; compressor: Compressor } {

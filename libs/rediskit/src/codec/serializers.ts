@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import { DecodeProblem } from './decode-limits.js';
 
 /** Turns values into bytes and back. Implement it to plug in your own format. */
 export interface Serializer {
@@ -37,19 +38,37 @@ function isTagged(value: unknown): value is Tagged {
   return !!value && typeof value === 'object' && typeof (value as Tagged).$t === 'string' && 'v' in value;
 }
 
+// Stored payloads are untrusted: each tag's value must have the shape the replacer writes.
+// `Buffer.from({ length: 1e9 })` would allocate a gigabyte from a few bytes of JSON.
 function reviver(_key: string, value: unknown): unknown {
   if (!isTagged(value)) return value;
-  const v = value.v as never;
+  const v = value.v;
   switch (value.$t) {
-    case 'Date': return new Date(v);
-    case 'BigInt': return BigInt(v);
-    case 'Map': return new Map(v);
-    case 'Set': return new Set(v);
-    case 'Buffer': return Buffer.from(v, 'base64');
-    case 'Uint8Array': return new Uint8Array(Buffer.from(v, 'base64'));
-    case 'Object': return Object.fromEntries(v);
+    case 'Date': return new Date(text(v, 'Date'));
+    case 'BigInt': return BigInt(text(v, 'BigInt'));
+    case 'Map': return new Map(entries(v, 'Map'));
+    case 'Set': return new Set(list(v, 'Set'));
+    case 'Buffer': return Buffer.from(text(v, 'Buffer'), 'base64');
+    case 'Uint8Array': return new Uint8Array(Buffer.from(text(v, 'Uint8Array'), 'base64'));
+    case 'Object': return Object.fromEntries(entries(v, 'Object'));
     default: return value;
   }
+}
+
+function text(v: unknown, tag: string): string {
+  if (typeof v !== 'string') throw new DecodeProblem(`invalid ${tag} value`);
+  return v;
+}
+
+function list(v: unknown, tag: string): unknown[] {
+  if (!Array.isArray(v)) throw new DecodeProblem(`invalid ${tag} value`);
+  return v;
+}
+
+function entries(v: unknown, tag: string): [unknown, unknown][] {
+  const items = list(v, tag);
+  for (const e of items) if (!Array.isArray(e) || e.length !== 2) throw new DecodeProblem(`invalid ${tag} value`);
+  return items as [unknown, unknown][];
 }
 
 /**

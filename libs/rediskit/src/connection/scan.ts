@@ -15,10 +15,15 @@ export async function* scanKeys(connection: RedisConnection, pattern: string, co
   }
 }
 
-/** UNLINKs every key matching `pattern`, batch by batch, and returns how many were removed. */
-export async function unlinkMatching(connection: RedisConnection, pattern: string, count = 500): Promise<number> {
+/**
+ * UNLINKs every key matching `pattern`, batch by batch, and returns how many were removed.
+ * `filter`, when given, narrows the matches (for patterns SCAN MATCH cannot express exactly).
+ */
+export async function unlinkMatching(connection: RedisConnection, pattern: string, count = 500, filter?: (key: string) => boolean): Promise<number> {
   let removed = 0;
-  for await (const keys of scanKeys(connection, pattern, count)) {
+  for await (const found of scanKeys(connection, pattern, count)) {
+    const keys = filter ? found.filter(filter) : found;
+    if (keys.length === 0) continue;
     if (!connection.isCluster) {
       removed += await connection.run((client) => client.unlink(...keys));
       continue;

@@ -19,6 +19,7 @@ import {
   type ValidationError,
 } from 'class-validator';
 import { RediskitConfigError } from '../errors.js';
+import { MAX_DEPTH_CEILING } from '../codec/decode-limits.js';
 import { IsDuration } from './is-duration.decorator.js';
 import { connectionKind, type RedisConnectionOptions } from './connection-options.js';
 import type { RedisModuleOptions } from './redis-module-options.js';
@@ -85,6 +86,8 @@ class CompressionDto {
 class CodecDto {
   @IsOptional() serializer?: unknown;
   @IsOptional() @ValidateNested() @Type(() => CompressionDto) compression?: CompressionDto;
+  @IsOptional() @IsInt() @Min(1) maxInflatedSize?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_DEPTH_CEILING) maxDepth?: number;
 }
 
 class CircuitBreakerDto {
