@@ -100,6 +100,9 @@ describe('RediskitSessionStore under express-session', () => {
       await s.set('a', { cookie: cookie(60_000), user: 'a' } as never);
       await s.set('b', { cookie: { httpOnly: true, path: '/', originalMaxAge: null }, user: 'b' } as never); // no expires: default ttl
       await s.set('c', { cookie: cookie(-1000), user: 'c' } as never); // already expired: not stored
+      await s.set('n', { cookie: cookie(60_000), user: 'n' } as never);
+      await s.set('n', { cookie: { expires: new Date(Number.NaN), httpOnly: true, path: '/', originalMaxAge: null }, user: 'n' } as never); // invalid expiry: deleted
+      out.push(await s.get('n'));
       out.push(await s.get('a'), await s.get('c'), await s.get('missing'));
       out.push(await s.length(), (await s.ids()).sort());
       out.push((await s.all())!.sort((x: unknown, y: unknown) => String((x as { id: string }).id).localeCompare((y as { id: string }).id)));
@@ -120,7 +123,17 @@ describe('RediskitSessionStore under express-session', () => {
     };
     const expected = await run(theirs, 'theirs:');
     expect(await run(ours, 'ours:')).toEqual(expected);
-    expect(expected[0]).toMatchObject({ user: 'a' });
+    expect(expected[0]).toBeNull(); // the session with an invalid expiry is gone
+    expect(expected[1]).toMatchObject({ user: 'a' });
+  });
+
+  it("exposes connect-redis' public fields", () => {
+    const ours = new RediskitSessionStore(app.get(RedisRegistry).get(), { prefix: 'ours:', ttl: '2h', disableTouch: true });
+    expect(ours).toMatchObject({ client: app.get(RedisRegistry).get().client, prefix: 'ours:', scanCount: 100, serializer: JSON, ttl: '2h', disableTouch: true, disableTTL: false });
+    const theirs = new RedisStore({ client: redisClient });
+    for (const field of Object.keys(theirs).filter((f) => !f.startsWith('_') && typeof (theirs as never)[f] !== 'function')) {
+      if (['client', 'prefix', 'scanCount', 'serializer', 'ttl', 'disableTTL', 'disableTouch'].includes(field)) expect(ours).toHaveProperty(field);
+    }
   });
 
   it('turns a Redis outage into 503, not 500', async () => {

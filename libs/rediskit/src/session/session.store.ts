@@ -50,21 +50,33 @@ export class SessionStoreUnavailableError extends RediskitError {
  * app.use(session({ store: RediskitSessionStore.fromApp(app), secret, resave: false, saveUninitialized: false }));
  */
 export class RediskitSessionStore extends expressSession.Store {
-  private readonly prefix: string;
+  // connect-redis' public fields, so code written against it keeps working.
+  /** The ioredis client the store writes with. */
+  readonly client: RedisClient;
+  /** Raw key prefix (with the default keyspace prefix, session ids are encoded after it). */
+  readonly prefix: string;
+  readonly scanCount: number;
+  readonly serializer: NonNullable<SessionStoreOptions['serializer']>;
+  /** Lifetime without a cookie `expires`: ms, `'1d'` or a function (connect-redis: seconds). */
+  readonly ttl: NonNullable<SessionStoreOptions['ttl']>;
+  readonly disableTouch: boolean;
+  readonly disableTTL: boolean;
   private readonly encodeIds: boolean;
-  private readonly scanCount: number;
-  private readonly serializer: NonNullable<SessionStoreOptions['serializer']>;
 
   constructor(
     private readonly connection: RedisConnection,
-    private readonly options: SessionStoreOptions = {},
+    options: SessionStoreOptions = {},
     private readonly keyspace: Keyspace = new Keyspace(),
   ) {
     super();
+    this.client = connection.client;
     this.encodeIds = options.prefix === undefined;
     this.prefix = options.prefix ?? keyspace.key('sess') + keyspace.separator;
     this.scanCount = options.scanCount ?? 100;
     this.serializer = options.serializer ?? JSON;
+    this.ttl = options.ttl ?? DEFAULT_TTL;
+    this.disableTouch = options.disableTouch ?? false;
+    this.disableTTL = options.disableTTL ?? false;
   }
 
   /**
@@ -99,12 +111,13 @@ export class RediskitSessionStore extends expressSession.Store {
     } catch (error) {
       return done(callback, error, undefined);
     }
-    // An expiry in the past deletes the session, as connect-redis does.
-    if (ttl <= 0) return this.destroy(sid, callback);
+    // An expiry in the past, or an invalid one (`new Date(NaN)`), deletes the session, as
+    // connect-redis does; express-session then reports the invalid cookie option itself.
+    if (!(ttl > 0)) return this.destroy(sid, callback);
     try {
       const text = this.serializer.stringify(session);
       const key = this.key(sid);
-      await this.redis((c) => (this.options.disableTTL ? c.set(key, text) : c.set(key, text, 'PX', ttl)));
+      await this.redis((c) => (this.disableTTL ? c.set(key, text) : c.set(key, text, 'PX', Math.ceil(ttl))));
     } catch (error) {
       return done(callback, error, undefined);
     }
@@ -112,11 +125,17 @@ export class RediskitSessionStore extends expressSession.Store {
   }
 
   override async touch(sid: string, session: SessionData, callback?: Callback): Promise<void> {
-    if (this.options.disableTouch || this.options.disableTTL) return done(callback, undefined, undefined);
+    if (this.disableTouch || this.disableTTL) return done(callback, undefined, undefined);
+    let ttl: number;
     try {
-      const ttl = this.ttlOf(session);
+      ttl = this.ttlOf(session);
+    } catch (error) {
+      return done(callback, error, undefined);
+    }
+    if (!(ttl > 0)) return this.destroy(sid, callback);
+    try {
       // PEXPIRE on a missing key does nothing: a touch never revives a session.
-      await this.redis((c) => c.pexpire(this.key(sid), Math.max(ttl, 1)));
+      await this.redis((c) => c.pexpire(this.key(sid), Math.ceil(ttl)));
     } catch (error) {
       return done(callback, error, undefined);
     }
@@ -196,10 +215,10 @@ export class RediskitSessionStore extends expressSession.Store {
   }
 
   private ttlOf(session: SessionData): number {
-    if (typeof this.options.ttl === 'function') return toMs(this.options.ttl(session), 'store.ttl');
+    if (typeof this.ttl === 'function') return toMs(this.ttl(session), 'store.ttl');
     const expires = session?.cookie?.expires;
     if (expires) return new Date(expires).getTime() - Date.now();
-    return this.options.ttl === undefined ? DEFAULT_TTL : toMs(this.options.ttl, 'store.ttl');
+    return toMs(this.ttl, 'store.ttl');
   }
 
   private async redis<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
