@@ -57,7 +57,10 @@ function clientProviders(names: Iterable<string>): Provider[] {
 
 /**
  * Production-grade Redis for Nest in one import. Global by default (`isGlobal: false` to
- * scope it). Options are validated at boot; boot waits until every connection is ready.
+ * scope it). Options are validated at boot; boot waits until every configured connection is
+ * ready and fails with `RediskitConnectionError` otherwise. A capability's own connection
+ * (cache bus, rate limiter, pub/sub subscriber) opens at boot when its options section is
+ * present, else on first use: a bare `forRoot({ connection })` opens one connection.
  *
  * @example
  * RedisModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService],

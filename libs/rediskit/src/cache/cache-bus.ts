@@ -16,7 +16,8 @@ export interface BusHandlers {
 /**
  * The invalidation bus: Redis pub/sub on one channel. Writes and invalidations are published;
  * every other instance drops the matching memory entries. Keys written within one event-loop
- * turn go out as one message. The subscriber is a second connection; while it is down the
+ * turn go out as one message. The subscriber is a second connection (`<connection>:cache-bus`),
+ * opened at boot when the cache is configured, else on first use; while it is down the
  * bus reports `healthy = false` and, on loss and again once it is back, asks for memory to be
  * dropped, because messages sent in between were missed.
  */
@@ -26,6 +27,7 @@ export class CacheBus {
   private flushScheduled = false;
   private up = false;
   private stopped = false;
+  private opening = false;
   private readonly logger = new Logger('CacheBus');
 
   constructor(
@@ -40,11 +42,51 @@ export class CacheBus {
     return this.up;
   }
 
+  /** True once the subscriber was opened (at boot or on first use). */
+  get started(): boolean {
+    return this.subscriber !== undefined || this.opening;
+  }
+
+  /**
+   * Opens the subscriber and waits until it is subscribed (at boot: the cache is configured).
+   * Rejects when Redis does not answer within the connection's connectTimeout.
+   */
   async start(): Promise<void> {
-    const sub = await this.connection.duplicate('cache-bus', { enableAutoPipelining: false });
+    if (this.started || this.stopped) return;
+    this.opening = true;
+    let sub: RedisClient;
+    try {
+      sub = await this.connection.duplicate('cache-bus', { enableAutoPipelining: false });
+    } finally {
+      this.opening = false;
+    }
+    this.listen(sub);
+    await sub.subscribe(this.channel);
+    this.markUp();
+  }
+
+  /**
+   * Opens the subscriber without waiting (first use of a cache not configured at boot). Until
+   * it is subscribed the bus is not healthy, so memory is not trusted; ioredis retries while
+   * Redis is away and the `ready` handler subscribes.
+   */
+  startInBackground(): void {
+    if (this.started || this.stopped) return;
+    let sub: RedisClient;
+    try {
+      sub = this.connection.open('cache-bus', { enableAutoPipelining: false }).client;
+    } catch (e) {
+      // The connection is closed (shutdown): the bus stays down.
+      this.logger.debug(`not started: ${(e as Error).message}`);
+      return;
+    }
+    this.listen(sub);
+  }
+
+  private listen(sub: RedisClient): void {
     this.subscriber = sub;
     sub.on('message', (channel: string, text: string) => {
-      if (channel === this.channel) this.receive(text);
+      if (channel === this.channel && !this.stopped) this.receive(text);
     });
     const down = () => {
       if (!this.up) return;
@@ -58,15 +100,18 @@ export class CacheBus {
       if (this.up || this.stopped) return;
       // ioredis resubscribes by itself; subscribing again is harmless and tells us when it is done.
       sub.subscribe(this.channel).then(
-        () => {
-          this.up = true;
-          this.handlers.lost();
-        },
+        () => this.markUp(),
         () => undefined,
       );
     });
-    await sub.subscribe(this.channel);
+  }
+
+  // Subscribed: from now on every invalidation reaches us. Memory filled before this moment
+  // (while the bus was not listening) may hold values invalidated meanwhile, so it is dropped.
+  private markUp(): void {
+    if (this.up || this.stopped) return;
     this.up = true;
+    this.handlers.lost();
   }
 
   /** Publishes now (invalidations: the caller learns whether it went out), in parts receivers accept. */
@@ -88,11 +133,14 @@ export class CacheBus {
     });
   }
 
+  /**
+   * Stops listening. The subscriber connection is the bus's own and closes with the registry
+   * right after (QUIT ends its subscription): an UNSUBSCRIBE first only made shutdown wait on
+   * a Redis that may be gone (over a second on a cluster whose nodes are down).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.up = false;
-    const sub = this.subscriber;
-    if (sub && sub.status === 'ready') await sub.unsubscribe(this.channel).catch(() => undefined);
   }
 
   // Anyone who can PUBLISH on the channel can send anything: only validated messages are used.

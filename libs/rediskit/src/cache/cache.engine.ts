@@ -83,7 +83,7 @@ export class CacheEngine {
           dropped: (reason) => this.stats.busMessageDropped(reason),
         })
       : undefined;
-    this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => !!this.bus?.healthy);
+    this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memoryTrusted);
     this.lock = new CacheLock(deps.connection);
     this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory?.size ?? 0, bytes: this.memory?.bytes ?? 0 }));
   }
@@ -109,11 +109,20 @@ export class CacheEngine {
     return this.deps.defaults;
   }
 
-  /** Memory may be read without asking Redis: on, and (with a bus) the bus is listening. */
+  /**
+   * Memory may be read without asking Redis: on, and (with a bus) the bus is listening. The
+   * first time it is asked, a bus not opened at boot opens (in the background: memory is
+   * trusted once it has subscribed, and what memory held before that is dropped then).
+   */
   private get memoryTrusted(): boolean {
-    return this.bus ? this.bus.healthy : true;
+    const bus = this.bus;
+    if (!bus) return true;
+    if (bus.healthy) return true;
+    if (!bus.started) bus.startInBackground();
+    return false;
   }
 
+  /** Connects the bus now (the cache is configured): memory is trusted from the start. */
   async start(): Promise<void> {
     if (!this.bus) return;
     try {

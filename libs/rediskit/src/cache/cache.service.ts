@@ -33,8 +33,12 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
     super(engine, keyspace, DEFAULT_CACHE_NAMESPACE);
   }
 
-  /** Builds the cache and connects its invalidation bus (used by the module's provider). */
-  static async create(registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, options: CacheOptions = {}): Promise<CacheService> {
+  /**
+   * Builds the cache (used by the module's provider). With `options` (the module has a `cache`
+   * section) the invalidation bus connects now; without, on the first call that reads memory.
+   */
+  static async create(registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, cacheOptions?: CacheOptions): Promise<CacheService> {
+    const options = cacheOptions ?? {};
     const l1 = options.l1;
     const engine = new CacheEngine({
       connection: registry.get(options.connection),
@@ -46,7 +50,7 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
       busChannel: options.bus === false ? false : keyspace.key('cache-bus'),
       writeBehind: options.writeBehind ? new WriteBehindQueue(options.writeBehind, metrics) : undefined,
     });
-    await engine.start();
+    if (cacheOptions !== undefined) await engine.start();
     return new CacheService(engine, keyspace);
   }
 

@@ -9,6 +9,7 @@ import {
 import { connectionDefaults } from '../options/connection-defaults.js';
 import { toMs } from '../options/duration.js';
 import { RediskitConnectionError } from '../errors.js';
+import { redactedError } from './redacted-error.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -112,19 +113,33 @@ function stripUndefined<T extends object>(o: T): T {
 
 /**
  * Connects and waits for `ready`, at most `timeout` ms. On failure the client is disconnected
- * and the error names where it tried to connect and the last cause.
+ * and the `RediskitConnectionError` names where it tried to connect and the last cause (with
+ * the command arguments removed: the handshake carries the password). A refused password and
+ * a database index the server does not have fail at once: retrying cannot fix them, and
+ * ioredis would otherwise report `ready` on database 0 after a failed SELECT.
  */
 export async function connectClient(client: RedisClient, where: string, timeout: number): Promise<void> {
   if (client.status === 'ready') return;
   let lastError: Error | undefined;
-  const onError = (e: Error) => (lastError = e);
+  let fail: (error: RediskitConnectionError) => void = () => undefined;
+  const onError = (e: Error) => {
+    lastError = e;
+    const refused = refusedAtConnect(e, where);
+    if (refused) fail(refused);
+  };
+  const onEnd = () => fail(new RediskitConnectionError(`Redis at ${where} was closed before it was ready`, { cause: redactedError(lastError) }));
   client.on('error', onError);
+  client.on('end', onEnd);
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new RediskitConnectionError(`Redis at ${where} not ready within ${timeout}ms: ${lastError?.message ?? 'no answer'}`, { cause: lastError })),
+        () => fail(new RediskitConnectionError(`Redis at ${where} not ready within ${timeout}ms: ${lastError?.message ?? 'no answer'}`, { cause: redactedError(lastError) })),
         timeout,
       );
+      fail = (error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
       client.once('ready', () => {
         clearTimeout(timer);
         resolve();
@@ -137,5 +152,19 @@ export async function connectClient(client: RedisClient, where: string, timeout:
     throw error;
   } finally {
     client.off('error', onError);
+    client.off('end', onEnd);
   }
+}
+
+// Errors no reconnect can fix: wrong credentials, an ACL user without the right, a database
+// index out of range. Undefined for everything else (the connection keeps trying).
+function refusedAtConnect(e: Error, where: string): RediskitConnectionError | undefined {
+  const command = (e as { command?: { name?: string; args?: unknown[] } }).command;
+  if (command?.name === 'select') {
+    return new RediskitConnectionError(`Redis at ${where} refused database ${String(command.args?.[0])}: ${e.message}`, { cause: redactedError(e) });
+  }
+  if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(e.message) || command?.name === 'auth') {
+    return new RediskitConnectionError(`Redis at ${where} refused the connection: ${e.message}`, { cause: redactedError(e) });
+  }
+  return undefined;
 }

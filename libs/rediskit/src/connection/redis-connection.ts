@@ -36,6 +36,11 @@ export class RedisConnection {
   private redirectClient?: RedisClient;
   private redirectScripts?: ScriptRunner;
   private outage = false;
+  private closed = false;
+  /** How long a connect may take: `connectTimeout` of the options, else the NODE_ENV default. */
+  readonly connectTimeout: number;
+  /** How long waiting commands may go without a reply: `commandTimeout`, else the NODE_ENV default. */
+  readonly commandTimeout: number;
 
   constructor(
     readonly name: string,
@@ -44,6 +49,8 @@ export class RedisConnection {
   ) {
     this.kind = connectionKind(options);
     this.address = describeConnection(options);
+    this.connectTimeout = toMs(options.connectTimeout ?? connectionDefaults().connectTimeout, 'connectTimeout');
+    this.commandTimeout = toMs(options.commandTimeout ?? connectionDefaults().commandTimeout, 'commandTimeout');
     this.logger = new Logger(`Redis:${name}`);
     this.client = this.watch(createClient(name, options));
     this.breaker = new CircuitBreaker(name, breaker, () => this.client.status === 'ready');
@@ -59,8 +66,8 @@ export class RedisConnection {
     return this.client.status === 'ready';
   }
 
-  /** Connects and waits for `ready`, at most `timeout` ms. */
-  connect(timeout: number): Promise<void> {
+  /** Connects and waits for `ready`, at most `timeout` ms (default: `connectTimeout`). */
+  connect(timeout = this.connectTimeout): Promise<void> {
     return connectClient(this.client, this.address, timeout);
   }
 
@@ -97,27 +104,58 @@ export class RedisConnection {
 
   /**
    * A second client with the same options (a subscriber, a blocking reader), connected and
-   * closed together with this one. `overrides` are ioredis options applied on top; `tuning`
+   * closed together with this one; resolves once it is ready, rejects with
+   * `RediskitConnectionError` when it is not ready within `timeout` (default: this
+   * connection's `connectTimeout`). `overrides` are ioredis options applied on top; `tuning`
    * replaces the reconnect backoff and, on a cluster, adds ioredis ClusterOptions.
    */
   async duplicate(
     purpose: string,
     overrides: RedisConnectionOptions['redisOptions'] = {},
-    timeout = 10_000,
+    timeout = this.connectTimeout,
     tuning: DuplicateTuning = {},
   ): Promise<RedisClient> {
+    const client = this.createDuplicate(purpose, overrides, tuning);
+    try {
+      await connectClient(client, this.address, timeout);
+    } catch (error) {
+      this.duplicates.delete(client);
+      throw error;
+    }
+    return client;
+  }
+
+  /**
+   * Like {@link duplicate}, without waiting: returns the client at once while it connects, and
+   * ioredis keeps reconnecting with backoff when Redis is away, as every client does after
+   * boot. For capabilities that open their connection on first use. `connected` settles with
+   * the first attempt: resolved once ready, rejected when that attempt failed (the client
+   * goes on retrying).
+   *
+   * @example
+   * const { client, connected } = connection.open('rate-limit', { enableOfflineQueue: false });
+   */
+  open(purpose: string, overrides: RedisConnectionOptions['redisOptions'] = {}, tuning: DuplicateTuning = {}): { client: RedisClient; connected: Promise<void> } {
+    const client = this.createDuplicate(purpose, overrides, tuning);
+    const connected = client.connect();
+    connected.catch(() => undefined);
+    return { client, connected };
+  }
+
+  /** QUIT every client (replies in flight still arrive), then waits until each socket is closed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.client, ...this.duplicates].map(closeClient));
+  }
+
+  private createDuplicate(purpose: string, overrides: RedisConnectionOptions['redisOptions'], tuning: DuplicateTuning): RedisClient {
+    if (this.closed) throw new RediskitConnectionError(`Redis connection "${this.name}" is closed: cannot open "${purpose}"`);
     const options = { ...this.options, redisOptions: { ...this.options.redisOptions, ...overrides } } as RedisConnectionOptions;
     if (tuning.reconnect) options.reconnect = tuning.reconnect;
     if (tuning.cluster && 'cluster' in options && options.cluster) options.cluster = { ...options.cluster, ...tuning.cluster };
     const client = this.watch(createClient(`${this.name}:${purpose}`, options));
     this.duplicates.add(client);
-    await connectClient(client, this.address, timeout);
     return client;
-  }
-
-  /** QUIT every client (replies in flight still arrive), then waits until each socket is closed. */
-  async close(): Promise<void> {
-    await Promise.all([this.client, ...this.duplicates].map(closeClient));
   }
 
   // ioredis' auto-pipelining fails every command of a pipeline that mixes ASK/MOVED replies
@@ -162,7 +200,7 @@ export class RedisConnection {
   // that is not ready within commandTimeout turns that into failed attempts, which end in
   // MaxRetriesPerRequest errors instead of a hang.
   private bindReadyTimeout(client: Redis): void {
-    const timeout = toMs(this.options.commandTimeout ?? connectionDefaults().commandTimeout);
+    const timeout = this.commandTimeout;
     let timer: NodeJS.Timeout | undefined;
     const clear = () => clearTimeout(timer);
     client.on('connect', () => {
@@ -186,14 +224,45 @@ export class RedisConnection {
   }
 }
 
+/**
+ * Closes one client and resolves once it is closed, within about a second whatever Redis does.
+ * A ready client gets QUIT, so replies in flight still arrive; any other is disconnected at
+ * once (there is nothing to say goodbye to).
+ */
 async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
-  await client.quit().catch(() => client.disconnect());
-  // A socket that does not close within a second is dropped.
-  await Promise.race([ended, new Promise<void>((r) => setTimeout(r, 1000).unref())]);
-  // Only now: ioredis arms a 2 s timer on disconnect() that a closed socket never clears.
+  if (isFullyReady(client)) await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
+  endIfIdle(client);
+  // Bounded by a timer that holds the event loop: an unref'd one let the process exit with
+  // this promise (and the caller's boot or shutdown) never settled.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
+  clearTimeout(timer);
+  // Only now: ioredis arms a timer on disconnect() that a closed socket never clears.
   // Through Sentinel, ioredis keeps its failover detector's sentinel connections after QUIT
   // (they reconnect forever once the sentinels go away): disconnect() is what closes them.
   if ((client.status as string) !== 'end' || (client as Redis).options?.sentinels) client.disconnect();
+  endIfIdle(client);
+}
+
+// QUIT is sent to a live server only: a cluster reports `ready` while some node connections
+// are reconnecting, and QUIT queued on those would wait for a node that may never come back
+// (a node never used yet, `wait`, has nothing in flight and closes at once).
+function isFullyReady(client: RedisClient): boolean {
+  if (client.status !== 'ready') return false;
+  return !(client instanceof Cluster) || client.nodes().every((node) => node.status === 'ready' || node.status === 'wait');
+}
+
+// ioredis (6.0) does not finish a disconnect() made between two reconnect attempts: the timer
+// of the next attempt is cleared but, with no socket left to close, the client never reaches
+// `end`, and commands waiting in its offline queue never settle. Finish it as ioredis does
+// when a socket closes after disconnect(): status `end`, waiting commands rejected.
+function endIfIdle(client: RedisClient): void {
+  if (client instanceof Cluster || client.status !== 'reconnecting') return;
+  const internals = client as unknown as { reconnectTimeout?: unknown; setStatus?(s: string): void; flushQueue?(e: Error): void };
+  if (internals.reconnectTimeout || typeof internals.setStatus !== 'function' || typeof internals.flushQueue !== 'function') return;
+  internals.setStatus('end');
+  internals.flushQueue(new Error('Connection is closed.'));
 }

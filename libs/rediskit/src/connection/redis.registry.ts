@@ -18,7 +18,10 @@ import { RedisConnection } from './redis-connection.js';
 export class RedisRegistry implements OnApplicationShutdown {
   private constructor(private readonly connections: Map<string, RedisConnection>) {}
 
-  /** Creates and connects every configured connection; boot fails if one is not ready in time. */
+  /**
+   * Creates and connects every configured connection; boot fails with `RediskitConnectionError`
+   * if one is not ready in time, refuses the credentials or has no such database.
+   */
   static async connect(options: RedisModuleOptions): Promise<RedisRegistry> {
     const all: Record<string, RedisConnectionOptions> = { ...options.connections, [DEFAULT_CONNECTION]: options.connection };
     const connections = new Map(

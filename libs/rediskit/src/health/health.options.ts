@@ -25,13 +25,15 @@ export interface MonitorThresholds {
 
 /**
  * The Redis monitor: samples INFO and SLOWLOG of every connection on an interval, updates the
- * `redis_*` gauges, raises alerts, and logs commands slower than a threshold.
+ * `redis_*` gauges, raises alerts, and logs commands slower than a threshold. Interval
+ * sampling starts at boot when this section is present, else when something listens to the
+ * monitor's `sample`, `alert`, `resolved` or `slowlog` events.
  *
  * @example
  * health: { monitor: { interval: '15s', slowOperationThreshold: '50ms' } }
  */
 export interface MonitorOptions {
-  /** Sample INFO / SLOWLOG on an interval (default true). */
+  /** Sample INFO / SLOWLOG on an interval (default true; false: only `sampleNow()`). */
   enabled?: boolean;
   /** How often to sample (default `'30s'`). */
   interval?: Duration;

@@ -57,7 +57,8 @@ const SLOW_LOG_EVERY_MS = 10_000;
  * ops/s, keyspace hit ratio) and SLOWLOG of every master of every connection on an interval,
  * updates the `redis_*` gauges, emits `alert` / `resolved` events when thresholds are crossed,
  * and logs commands of this application slower than `slowOperationThreshold` (100 ms by default)
- * with their namespace, never their key.
+ * with their namespace, never their key. The interval runs from boot when the module options
+ * have a `health.monitor` section, else from the first listener of a sampling event.
  *
  * @example
  * monitor.on('alert', (a) => pager.notify(`${a.alert} on ${a.node}: ${a.message}`));
@@ -74,6 +75,9 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly slowLogged = new Map<string, { at: number; folded: number }>();
   private readonly stopSlow: () => void;
   private timer?: NodeJS.Timeout;
+  /** `health.monitor` is in the module options: sampling starts at boot. */
+  private readonly configured: boolean;
+  private shutDown = false;
   private sampling?: Promise<RedisSample[]>;
   private readonly gauges: Record<'used' | 'max' | 'fragmentation' | 'clients' | 'ops' | 'hitRatio', GaugeMetric>;
   private readonly counters: Record<'evictions' | 'slowlog' | 'alerts' | 'slowCommands', CounterMetric>;
@@ -86,6 +90,7 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(REDIS_MODULE_OPTIONS) options: RedisModuleOptions,
   ) {
     this.options = options.health?.monitor ?? {};
+    this.configured = options.health?.monitor !== undefined;
     const node = ['connection', 'node'];
     this.gauges = {
       used: metrics.gauge('redis_memory_used_bytes', 'used_memory of a Redis node', node),
@@ -104,8 +109,13 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
     this.stopSlow = this.options === false ? () => undefined : connectionMetrics.onSlow((c) => this.reportSlow(c));
   }
 
-  /** Subscribes to a monitor event; returns a function that unsubscribes. */
+  /**
+   * Subscribes to a monitor event; returns a function that unsubscribes. Listening to an event
+   * that comes from sampling (`sample`, `alert`, `resolved`, `slowlog`) starts the interval when
+   * the options had no `health.monitor` section (unless the monitor is turned off).
+   */
   on<E extends keyof RedisMonitorEvents>(event: E, listener: RedisMonitorEvents[E]): () => void {
+    if (event !== 'slow') this.startSampling();
     this.events.on(event, listener);
     return () => this.events.off(event, listener);
   }
@@ -126,17 +136,23 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
     return this.sampling;
   }
 
+  /** With a `health.monitor` section, sampling starts now; without, on the first {@link on}. */
   onApplicationBootstrap(): void {
-    if (this.options === false || this.options.enabled === false) return;
-    const every = toPositiveMs(this.options.interval ?? HEALTH_DEFAULTS.interval, 'health.monitor.interval');
-    this.timer = setInterval(() => void this.sampleNow(), every);
-    this.timer.unref();
+    if (this.configured) this.startSampling();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.shutDown = true;
     clearInterval(this.timer);
     this.stopSlow();
     await this.sampling?.catch(() => undefined);
+  }
+
+  private startSampling(): void {
+    if (this.timer || this.shutDown || this.options === false || this.options.enabled === false) return;
+    const every = toPositiveMs(this.options.interval ?? HEALTH_DEFAULTS.interval, 'health.monitor.interval');
+    this.timer = setInterval(() => void this.sampleNow(), every);
+    this.timer.unref();
   }
 
   private async sampleAll(): Promise<RedisSample[]> {

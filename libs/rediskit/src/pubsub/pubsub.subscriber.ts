@@ -54,8 +54,9 @@ interface Entry {
 type Mode = 'classic' | 'sharded';
 
 /**
- * Owns the dedicated subscriber connection (`connection.duplicate('pubsub')`): one Redis
- * subscription per channel however many handlers, dispatch to handlers, and gap tracking.
+ * Owns the dedicated subscriber connection (`connection.duplicate('pubsub')`, opened by the
+ * first subscription; concurrent first subscriptions share it): one Redis subscription per
+ * channel however many handlers, dispatch to handlers, and gap tracking.
  * Publishing uses the main connection, so it never waits behind subscription traffic.
  *
  * After a reconnect the subscriptions are sent again (by this class on a single server or
@@ -157,7 +158,7 @@ export class PubSubSubscriber {
       'pubsub',
       // Resubscribing is ours (see resubscribe); on a cluster ioredis' subscribers do it.
       { enableAutoPipelining: false, autoResubscribe: false },
-      10_000,
+      undefined, // the connection's connectTimeout
       { reconnect: { baseDelay, maxDelay }, ...(this.mode === 'sharded' ? { cluster: { shardedSubscribers: true } } : {}) },
     );
     const onMessage = (channel: Buffer, message: Buffer) => {

@@ -69,11 +69,20 @@ const CLOSED_RETRY_MS = 1000;
 export const LIMITER_CLIENT_OPTIONS = { enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0 } as const;
 export const LIMITER_CLUSTER_OPTIONS = { retryDelayOnFailover: 0, enableAutoPipelining: false } as const;
 
+/** The limiter's own client and its script runner. */
+interface LimiterLink {
+  client: RedisClient;
+  runner: ScriptRunner;
+}
+
 /**
  * Rate limiting on Redis: five algorithms, each decision one atomic script (EVALSHA) on one
  * cluster slot, timed by Redis' clock. When Redis cannot be asked, the failure policy decides
  * (`open` by default, `closed`, or an in-memory limiter), within the connection's command
  * timeout at worst.
+ *
+ * The limiter's connection (`<connection>:rate-limit`) is opened at boot when the module
+ * options have a `rateLimit` section (boot fails if it cannot be), else on the first decision.
  *
  * @example
  * const decision = await limiter.consume(`login:${email}`, { name: 'login', limit: 5, window: '15m', algorithm: 'sliding-window-log' });
@@ -81,7 +90,9 @@ export const LIMITER_CLUSTER_OPTIONS = { retryDelayOnFailover: 0, enableAutoPipe
  */
 export class RateLimiterService {
   private readonly logger = new Logger('RateLimiter');
-  private readonly runner: ScriptRunner;
+  private link?: LimiterLink;
+  // Set while a connection opened on first use makes its first attempt: calls wait for it.
+  private firstAttempt?: Promise<void>;
   /** Per algorithm: its script, with the decisions of one tick sent as one call. */
   private readonly batchers: Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
   private readonly decisions: CounterMetric;
@@ -97,14 +108,11 @@ export class RateLimiterService {
 
   private constructor(
     private readonly connection: RedisConnection,
-    /** The limiter's own client (see {@link LIMITER_CLIENT_OPTIONS}). */
-    readonly client: RedisClient,
     private readonly keyspace: Keyspace,
     metrics: MetricsService,
     /** The validated `rateLimit` options. */
     readonly options: RateLimitOptions,
   ) {
-    this.runner = new ScriptRunner(client).define(throttlerIncrementScript);
     const target = { isCluster: connection.isCluster, run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn) };
     this.batchers = Object.fromEntries(
       RATE_LIMIT_ALGORITHMS.map((a) => [a, new ScriptBatcher<RawDecision>(target, SCRIPTS[a], { width: RATE_LIMIT_REPLY })]),
@@ -115,12 +123,24 @@ export class RateLimiterService {
     this.fallbacks = metrics.counter('rate_limit_fallbacks_total', 'Decisions taken by the failure policy because Redis could not be asked', ['policy', 'mode']);
   }
 
-  /** Opens the limiter's dedicated connection; used by the module's provider. */
+  /**
+   * Builds the limiter; used by the module's provider. With a `rateLimit` section its
+   * connection is opened now and boot fails when Redis does not answer; without one it opens
+   * on first use.
+   */
   static async create(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, moduleOptions: RedisModuleOptions): Promise<RateLimiterService> {
     const options = (moduleOptions.rateLimit ?? {}) as RateLimitOptions;
     const connection = registry.get(options.connection);
-    const client = await connection.duplicate('rate-limit', LIMITER_CLIENT_OPTIONS, undefined, { cluster: LIMITER_CLUSTER_OPTIONS });
-    return new RateLimiterService(connection, client, keyspace, metrics, options);
+    const service = new RateLimiterService(connection, keyspace, metrics, options);
+    if (moduleOptions.rateLimit !== undefined) {
+      service.link = linkTo(await connection.duplicate('rate-limit', LIMITER_CLIENT_OPTIONS, undefined, { cluster: LIMITER_CLUSTER_OPTIONS }));
+    }
+    return service;
+  }
+
+  /** The limiter's own client (see {@link LIMITER_CLIENT_OPTIONS}); reading it opens the connection if not yet open. */
+  get client(): RedisClient {
+    return this.opened().client;
   }
 
   /**
@@ -181,14 +201,25 @@ export class RateLimiterService {
    * `RediskitThrottlerStorage`.
    */
   execute<T>(call: (client: RedisClient) => Promise<T>): Promise<T> {
-    return this.connection.breaker.execute(() =>
-      this.client.status === 'ready' ? call(this.client) : Promise.reject(new RediskitConnectionError(`Rate-limit connection is ${this.client.status}`)),
-    );
+    let link: LimiterLink;
+    try {
+      link = this.opened();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { client } = link;
+    const now = () =>
+      this.connection.breaker.execute(() =>
+        client.status === 'ready' ? call(client) : Promise.reject(new RediskitConnectionError(`Rate-limit connection is ${client.status}`)),
+      );
+    // A connection opened by this very call (or a recent one) is still connecting: wait for its
+    // first attempt, never longer than a call may take anyway, then decide as usual.
+    return this.firstAttempt && client.status !== 'ready' ? this.firstAttempt.then(now) : now();
   }
 
   /** Runs a rate-limit Lua script like {@link execute}. */
   runScript<T>(script: LuaScript, keys: string[], args: ScriptArg[]): Promise<T> {
-    return this.execute(() => this.runner.run<T>(script, keys, args));
+    return this.execute(() => this.link!.runner.run<T>(script, keys, args));
   }
 
   /** Records that a decision came from the failure policy; logs once per outage. */
@@ -226,6 +257,24 @@ export class RateLimiterService {
     return decision;
   }
 
+  /**
+   * The limiter's client, opened on first use. Concurrent first calls share one connection:
+   * it is created synchronously here. While its first connect attempt runs (at most the
+   * connection's commandTimeout), calls wait for it; after that they decide as they always
+   * do: a client that is not ready means the failure policy, at once.
+   */
+  private opened(): LimiterLink {
+    if (this.link) return this.link;
+    const { client, connected } = this.connection.open('rate-limit', LIMITER_CLIENT_OPTIONS, { cluster: LIMITER_CLUSTER_OPTIONS });
+    this.link = linkTo(client);
+    const attempt = settleWithin(connected, this.connection.commandTimeout);
+    this.firstAttempt = attempt;
+    attempt.then(() => {
+      if (this.firstAttempt === attempt) this.firstAttempt = undefined;
+    });
+    return this.link;
+  }
+
   private planOf(p: ResolvedPolicy): Plan {
     let plan = this.plans.get(p);
     if (!plan) {
@@ -256,4 +305,20 @@ export class RateLimiterService {
     if (mode === 'closed') return [0, 0, CLOSED_RETRY_MS, CLOSED_RETRY_MS];
     return [1, p.capacity - (write ? cost : 0), 0, 0];
   }
+}
+
+function linkTo(client: RedisClient): LimiterLink {
+  return { client, runner: new ScriptRunner(client).define(throttlerIncrementScript) };
+}
+
+/** Resolves when `p` settles or after `ms`, whichever comes first (never rejects). */
+function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    p.then(done, done);
+  });
 }
