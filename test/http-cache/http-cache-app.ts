@@ -10,8 +10,10 @@ import {
   StreamableFile,
   UseInterceptors,
   type INestApplication,
+  type Type,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import {
@@ -208,7 +210,19 @@ export interface HttpApp {
 }
 
 /** An app with RedisModule, the interceptor as APP_INTERCEPTOR, on the chosen adapter. */
-export async function startHttpApp(adapter: AdapterName, connection: RedisConnectionOptions, httpCache: HttpCacheOptions = {}, prefix = 'hc'): Promise<HttpApp> {
+/** More of the app: controllers besides the shared ones, and whether the proxy (X-Forwarded-*) is trusted. */
+export interface HttpAppExtras {
+  controllers?: Type[];
+  trustProxy?: boolean;
+}
+
+export async function startHttpApp(
+  adapter: AdapterName,
+  connection: RedisConnectionOptions,
+  httpCache: HttpCacheOptions = {},
+  prefix = 'hc',
+  extra: HttpAppExtras = {},
+): Promise<HttpApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       RedisModule.forRoot({
@@ -218,18 +232,18 @@ export async function startHttpApp(adapter: AdapterName, connection: RedisConnec
         httpCache: { identify: (req: any) => req.headers['x-user'], ...httpCache },
       }),
     ],
-    controllers: [ProductController, DirectController],
+    controllers: [ProductController, DirectController, ...(extra.controllers ?? [])],
     providers: [{ provide: APP_INTERCEPTOR, useClass: ResponseCacheInterceptor }],
   }).compile();
   let app: INestApplication;
   if (adapter === 'fastify') {
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
-    await app.init();
-    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ trustProxy: extra.trustProxy ?? false }), { logger: false });
   } else {
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+    if (extra.trustProxy) (app as NestExpressApplication).set('trust proxy', true);
   }
+  // Listening once keeps one port, so every request of a test sends the same Host (part of the key).
+  await app.listen(0, '127.0.0.1');
   return {
     app,
     http: app.get(HttpCacheService),

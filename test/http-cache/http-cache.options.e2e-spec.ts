@@ -42,14 +42,16 @@ describe('two instances with lock: true', () => {
   });
 
   it('run the handler once for concurrent misses on both, and share the purge', async () => {
+    // Behind one load balancer both instances see the same Host (each test app has its own port).
+    const get = (i: number, path: string) => request(apps[i].server).get(path).set('Host', 'shop.example');
     const k = `lock-${Date.now()}`;
-    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => request(apps[i % 2].server).get(`/slow?k=${k}`).expect(200)));
+    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => get(i % 2, `/slow?k=${k}`).expect(200)));
     expect(calls[`slow:${k}`]).toBe(1);
     expect(new Set(responses.map((r) => r.text)).size).toBe(1);
 
-    await request(apps[0].server).get('/products/shared').expect(200);
-    expect((await request(apps[1].server).get('/products/shared').expect(200)).headers['x-cache']).toBe('HIT');
+    await get(0, '/products/shared').expect(200);
+    expect((await get(1, '/products/shared').expect(200)).headers['x-cache']).toBe('HIT');
     await request(apps[1].server).post('/products/shared').expect(201);
-    expect((await request(apps[0].server).get('/products/shared').expect(200)).headers['x-cache']).toBe('MISS');
+    expect((await get(0, '/products/shared').expect(200)).headers['x-cache']).toBe('MISS');
   });
 });

@@ -94,8 +94,9 @@ export { ResponseCacheInterceptor } from './http-cache/response-cache.intercepto
 export { CacheResponse, NoCache, InvalidateTags, type InvalidationTag } from './http-cache/http-cache.decorators.js';
 export { HttpCacheService } from './http-cache/http-cache.service.js';
 export type { HttpCacheOptions, CacheResponseOptions, IdentifyFn, ResponseTags } from './http-cache/http-cache.options.js';
-export { defaultIdentify, DEFAULT_STORE_HEADERS, type HttpCacheSettings } from './http-cache/http-cache.settings.js';
-export { responseKey, canonicalQuery, type KeyInput } from './http-cache/http-cache.key.js';
+export { defaultIdentify, DEFAULT_STORE_HEADERS, DEFAULT_CREDENTIAL_COOKIES, type HttpCacheSettings } from './http-cache/http-cache.settings.js';
+export { responseKey, canonicalQuery, splitTarget, type KeyInput, type TargetSyntax } from './http-cache/http-cache.key.js';
+export { RequestCredentials, type SessionTokenReader } from './http-cache/http-cache.credentials.js';
 export type { StoredResponse } from './http-cache/stored-response.js';
 export type { RouteCounts, HttpCacheResult, SkipReason } from './http-cache/http-cache.metrics.js';
 export { CACHE_RESPONSE_KEY, NO_CACHE_KEY, INVALIDATE_TAGS_KEY } from './http-cache/http-cache.constants.js';

@@ -11,10 +11,13 @@ import { ProductDetailDto, ProductDto, UpdateProductDto } from './product.dto.js
 export class CatalogController {
   constructor(private readonly catalog: CatalogService) {}
 
-  /** Every product. The response is cached (tag `products`) with an ETag: `If-None-Match` gets a 304. */
+  /**
+   * Every product. The response is cached (tag `products`) with an ETag: `If-None-Match` gets a 304.
+   * `shared`: the list is the same for everyone, so signed-in visitors (session cookie) share it too.
+   */
   @Public()
   @Get()
-  @CacheResponse({ ttl: '1m', tags: ['products'] })
+  @CacheResponse({ ttl: '1m', tags: ['products'], shared: true })
   @ApiOkResponse({ type: [ProductDto] })
   list(): Promise<ProductDto[]> {
     return this.catalog.list();

@@ -9,8 +9,10 @@ export type InvalidationTag = string | ((request: any, result: unknown) => strin
 
 /**
  * Caches the responses of a GET route (or of every GET route of a controller) through
- * `ResponseCacheInterceptor`. The key is method + path + sorted query + the `varyBy` headers
- * (+ the user id when `private`); a hit answers with the stored bytes without running the handler.
+ * `ResponseCacheInterceptor`. The key is method + host + path + query (sorted by name) + the
+ * `varyBy` headers (+ the user id when `private`); a hit answers with the stored bytes without
+ * running the handler. Requests carrying credentials bypass the shared entry unless the route
+ * says `shared: true` (see docs/http-cache.md, Security).
  *
  * @example
  * @UseInterceptors(ResponseCacheInterceptor)   // or APP_INTERCEPTOR for the whole app
@@ -67,6 +69,11 @@ function checkOptions(o: CacheResponseOptions): void {
   if (o.varyBy !== undefined && !(Array.isArray(o.varyBy) && o.varyBy.every((h) => typeof h === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)))) {
     throw new RediskitArgumentError('varyBy', `must list header names, got ${JSON.stringify(o.varyBy)}`);
   }
+  for (const name of ['private', 'shared', 'lock'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new RediskitArgumentError(name, `must be a boolean, got ${JSON.stringify(o[name])}`);
+  }
+  // A response per user and one for everyone are opposite promises: the route must pick one.
+  if (o.private && o.shared) throw new RediskitArgumentError('shared', 'cannot be combined with private: true');
   for (const name of ['key', 'condition'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new RediskitArgumentError(name, `must be a function, got ${typeof o[name]}`);
   }

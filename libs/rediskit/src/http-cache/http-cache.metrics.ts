@@ -2,8 +2,8 @@ import type { CounterMetric, MetricsService } from '../metrics/metrics.service.j
 
 /** How a cached route answered: from the cache (fresh or stale), by running the handler, or without the cache. */
 export type HttpCacheResult = 'hit' | 'stale' | 'miss' | 'bypass';
-/** Why a handler's response was not stored. */
-export type SkipReason = 'status' | 'cookie' | 'stream' | 'size' | 'empty';
+/** Why a handler's response was not stored (`invalid`: it would not pass the check a stored response gets when read). */
+export type SkipReason = 'status' | 'cookie' | 'stream' | 'size' | 'empty' | 'invalid';
 
 /**
  * Requests of one route template by result.
@@ -20,7 +20,8 @@ const RESULTS: HttpCacheResult[] = ['hit', 'stale', 'miss', 'bypass'];
  * concrete URL) so cardinality stays bounded by the number of routes.
  *
  * - `http_cache_requests_total{route, result}`: hit | stale | miss | bypass
- * - `http_cache_not_stored_total{route, reason}`: status | cookie | stream | size | empty
+ * - `http_cache_not_stored_total{route, reason}`: status | cookie | stream | size | empty | invalid
+ * - `http_cache_rejected_entries_total{route}`: stored responses that failed validation when read (read as misses)
  * - `http_cache_invalidations_total{outcome}`: ok | failed (server cache), hook_failed (onInvalidate)
  *
  * Requests are counted in plain integers and handed to prom-client once a second and whenever
@@ -30,6 +31,7 @@ export class HttpCacheMetrics {
   private readonly requests: CounterMetric;
   private readonly notStored: CounterMetric;
   private readonly invalidations: CounterMetric;
+  private readonly rejected: CounterMetric;
   private readonly counts = new Map<string, RouteCounts>();
   private readonly reported = new Map<string, RouteCounts>();
   private readonly timer: NodeJS.Timeout;
@@ -38,6 +40,7 @@ export class HttpCacheMetrics {
     this.requests = metrics.counter('http_cache_requests_total', 'Cached routes by route template and result (hit, stale, miss, bypass)', ['route', 'result']);
     this.notStored = metrics.counter('http_cache_not_stored_total', 'Responses of cached routes that were not stored, by reason', ['route', 'reason']);
     this.invalidations = metrics.counter('http_cache_invalidations_total', 'Tag invalidations of the response cache, by outcome', ['outcome']);
+    this.rejected = metrics.counter('http_cache_rejected_entries_total', 'Stored responses that failed validation when read (served as misses)', ['route']);
     this.timer = setInterval(() => this.flush(), 1000);
     this.timer.unref();
   }
@@ -53,6 +56,10 @@ export class HttpCacheMetrics {
 
   skipped(route: string, reason: SkipReason): void {
     this.notStored.inc({ route, reason });
+  }
+
+  rejectedEntry(route: string): void {
+    this.rejected.inc({ route });
   }
 
   invalidation(outcome: 'ok' | 'failed' | 'hook_failed'): void {

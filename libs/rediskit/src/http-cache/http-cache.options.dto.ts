@@ -10,7 +10,7 @@ function IsCallable(what: string, options?: ValidationOptions): PropertyDecorato
   );
 }
 
-// RFC 9110 token characters: what a header name may contain.
+// RFC 9110 token characters: what a header name (and an RFC 6265 cookie name) may contain.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Validates the `httpCache` section of the module options (see `HttpCacheOptions`). */
@@ -30,4 +30,7 @@ export class HttpCacheOptionsDto {
   @IsOptional() @IsBoolean() tagHeaders?: boolean;
   @IsOptional() @IsBoolean() lock?: boolean;
   @IsOptional() @IsString() @Matches(/^[^\s*?[\]{}\\]+$/, { message: 'namespace must be a non-empty name without spaces or glob characters' }) namespace?: string;
+  @IsOptional() @IsArray() @IsString({ each: true }) @Matches(HEADER_NAME, { each: true, message: 'credentialCookies must list cookie names' }) credentialCookies?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) @Matches(HEADER_NAME, { each: true, message: 'credentialHeaders must list header names' }) credentialHeaders?: string[];
+  @IsOptional() @IsBoolean() keyByHost?: boolean;
 }

@@ -38,6 +38,13 @@ export interface CacheResponseOptions {
   condition?: (request: any) => boolean;
   /** One entry per user (see `httpCache.identify`); sent with `Cache-Control: private`. */
   private?: boolean;
+  /**
+   * The response does not depend on who asks: requests carrying credentials (an `Authorization`
+   * header, the session token, a `credentialCookies` cookie) read and fill the one shared entry,
+   * which is sent with `public` / `s-maxage`. Without it, such requests bypass the cache and
+   * their responses carry `Cache-Control: private, no-store`. Cannot be combined with `private`.
+   */
+  shared?: boolean;
   /** `max-age` for browsers (default `httpCache.maxAge`, 0: browsers revalidate with the ETag). */
   maxAge?: Duration;
   /** `s-maxage` for CDNs and shared caches (default: the ttl). Ignored for private responses. */
@@ -89,4 +96,18 @@ export interface HttpCacheOptions {
   lock?: boolean;
   /** CacheService namespace holding the responses (default `'http'`). */
   namespace?: string;
+  /**
+   * More cookies that carry credentials, e.g. `['remember_me', 'my-app.sid']`: a request sending
+   * one bypasses shared entries. The rediskit session cookie and `connect.sid` (express-session's
+   * default name) always count; list express-session's cookie here if you renamed it.
+   */
+  credentialCookies?: string[];
+  /** Request headers that carry credentials besides `Authorization`, e.g. `['x-api-key']` (default none). */
+  credentialHeaders?: string[];
+  /**
+   * The request's host is part of every key (default true), so two virtual hosts never share an
+   * entry. The host is the one the framework reports: the `Host` header, or `X-Forwarded-Host`
+   * when the app's trust-proxy setting trusts the sender. Turn off only for a single-host app.
+   */
+  keyByHost?: boolean;
 }

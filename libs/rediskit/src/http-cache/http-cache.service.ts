@@ -3,10 +3,12 @@ import type { CacheNamespace } from '../cache/cache.namespace.js';
 import type { CacheService } from '../cache/cache.service.js';
 import { RediskitArgumentError } from '../errors.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
+import { RequestCredentials, type SessionTokenReader } from './http-cache.credentials.js';
 import { headerTag } from './http-cache.headers.js';
 import { HttpCacheMetrics, type RouteCounts } from './http-cache.metrics.js';
 import type { HttpCacheOptions } from './http-cache.options.js';
 import { resolveHttpCacheSettings, type HttpCacheSettings } from './http-cache.settings.js';
+import type { StoredResponseLimits } from './stored-response.validation.js';
 
 /**
  * The response cache's store and purge API: cached responses live in a `CacheService`
@@ -29,12 +31,23 @@ export class HttpCacheService implements OnModuleDestroy {
   readonly store: CacheNamespace;
   /** @internal */
   readonly metrics: HttpCacheMetrics;
+  /** Tells credentialed requests apart (`Authorization`, session token, `credentialCookies`, ...). */
+  readonly credentials: RequestCredentials;
+  /** @internal what a stored response may hold */
+  readonly limits: StoredResponseLimits;
   private readonly logger = new Logger('ResponseCache');
 
-  constructor(cache: CacheService, metrics: MetricsService, options: HttpCacheOptions = {}) {
+  /**
+   * @param sessions the session capability (`SessionService`), so the session token counts as a
+   *   credential; anything with `tokenOf(request)`.
+   */
+  constructor(cache: CacheService, metrics: MetricsService, options: HttpCacheOptions = {}, sessions?: { tokenOf: SessionTokenReader }) {
     this.settings = resolveHttpCacheSettings(options);
     this.store = cache.namespace(this.settings.namespace);
     this.metrics = new HttpCacheMetrics(metrics);
+    const tokenOf = sessions ? (request: any) => sessions.tokenOf(request) : undefined;
+    this.credentials = new RequestCredentials(this.settings.credentialCookies, this.settings.credentialHeaders, tokenOf);
+    this.limits = { statuses: this.settings.statuses, storeHeaders: new Set(this.settings.storeHeaders), maxBodySize: this.settings.maxBodySize };
   }
 
   /**

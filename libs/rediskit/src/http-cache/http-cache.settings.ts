@@ -19,6 +19,11 @@ export interface HttpCacheSettings {
   tagHeaders: boolean;
   lock: boolean;
   namespace: string;
+  /** Cookie names that make a request credentialed: `connect.sid` and `credentialCookies` (the service adds the session cookie). */
+  credentialCookies: string[];
+  /** Header names (lower case) that make a request credentialed, besides `authorization`. */
+  credentialHeaders: string[];
+  keyByHost: boolean;
 }
 
 /**
@@ -28,6 +33,15 @@ export interface HttpCacheSettings {
  * httpCache: { storeHeaders: [...DEFAULT_STORE_HEADERS, 'x-total-count'] }
  */
 export const DEFAULT_STORE_HEADERS = ['content-language', 'content-disposition', 'link', 'last-modified', 'x-robots-tag'];
+
+/**
+ * Cookies always treated as credentials, besides `credentialCookies` and the rediskit session
+ * cookie: express-session's default cookie (the one `RediskitSessionStore` serves).
+ *
+ * @example
+ * httpCache: { credentialCookies: ['remember_me'] }   // checked: connect.sid, remember_me, the session cookie
+ */
+export const DEFAULT_CREDENTIAL_COOKIES: readonly string[] = ['connect.sid'];
 
 /**
  * The default owner of a private response: a Passport-style `request.user` (`id`, else `sub`),
@@ -59,6 +73,9 @@ export function resolveHttpCacheSettings(o: HttpCacheOptions = {}): HttpCacheSet
     tagHeaders: o.tagHeaders ?? true,
     lock: o.lock ?? false,
     namespace: o.namespace ?? 'http',
+    credentialCookies: [...new Set([...DEFAULT_CREDENTIAL_COOKIES, ...(o.credentialCookies ?? [])])],
+    credentialHeaders: lower(o.credentialHeaders ?? []).filter((h) => h !== 'authorization'),
+    keyByHost: o.keyByHost ?? true,
   };
 }
 

@@ -9,6 +9,11 @@ export interface HttpExchange {
   /** Path and query as the client sent them. */
   url: string;
   header(name: string): string | undefined;
+  /**
+   * The host as the framework reports it (`Host`, or `X-Forwarded-Host` when the app's
+   * trust-proxy setting trusts the sender: the same rule that decides `request.ip`), port included.
+   */
+  host(): string;
   params(): Record<string, string> | undefined;
   /** The route's path template (`/products/:id`): a low-cardinality metric label. */
   route(): string;
@@ -44,6 +49,10 @@ class ExpressExchange implements HttpExchange {
   }
   header(name: string): string | undefined {
     return firstValue(this.req.headers[name]);
+  }
+  host(): string {
+    // Express 5's req.host: X-Forwarded-Host only when 'trust proxy' trusts the socket address.
+    return this.req.host ?? '';
   }
   params(): Record<string, string> | undefined {
     return this.req.params;
@@ -85,6 +94,10 @@ class FastifyExchange implements HttpExchange {
   }
   header(name: string): string | undefined {
     return firstValue(this.req.headers[name]);
+  }
+  host(): string {
+    // Fastify 5's request.host: X-Forwarded-Host only when `trustProxy` trusts the socket address.
+    return this.req.host ?? '';
   }
   params(): Record<string, string> | undefined {
     return this.req.params;

@@ -9,6 +9,7 @@ import { HttpCacheService } from './http-cache.service.js';
 import { exchangeOf, type HttpExchange } from './http-exchange.js';
 import { planRoute, type CachePlan, type RoutePlan } from './route-plan.js';
 import { bodySize, ifNoneMatch, loadId, serializeBody, strongEtag, type StoredResponse } from './stored-response.js';
+import { storedResponseProblem } from './stored-response.validation.js';
 
 /** What running the handler gave: an entry to store, or a response that must pass through as it is. */
 interface Produced {
@@ -26,6 +27,8 @@ const NONE = Symbol('no value');
 const seen = new WeakSet<object>();
 
 const X_CACHE: Record<Exclude<HttpCacheResult, 'bypass'>, string> = { hit: 'HIT', stale: 'STALE', miss: 'MISS' };
+// What a response to a credentialed request that the cache does not keep says to every cache after it.
+const PERSONAL = 'private, no-store';
 
 /**
  * Caches GET/HEAD responses in Redis (through `CacheService`, with its memory layer) and
@@ -44,7 +47,13 @@ const X_CACHE: Record<Exclude<HttpCacheResult, 'bypass'>, string> = { hit: 'HIT'
  * a `StreamableFile` for binary bodies on Express (its adapter would JSON-encode a Buffer).
  *
  * Failure policy: Redis trouble never fails a request — a read error is a miss, the handler
- * runs and its response is sent (and counted as not written).
+ * runs and its response is sent (and counted as not written). A stored response that fails
+ * validation (shape, sizes, status, header names and values) is a miss too, and is replaced.
+ *
+ * Requests are untrusted: a request carrying credentials (see `carriesCredentials`) neither
+ * reads nor fills a shared entry unless the route says `shared: true`, and its response is sent
+ * with `Cache-Control: private, no-store`; a GET or HEAD with a body is not cached; the key
+ * holds the host and exactly what the framework routes.
  *
  * @example
  * @Controller('products')
@@ -58,6 +67,10 @@ const X_CACHE: Record<Exclude<HttpCacheResult, 'bypass'>, string> = { hit: 'HIT'
 export class ResponseCacheInterceptor implements NestInterceptor {
   private readonly plans = new WeakMap<Function, Map<Function, RoutePlan>>();
   private readonly buffers = new WeakMap<StoredResponse, Buffer>();
+  // Stored responses already validated (the memory layer hands out one shared object per entry).
+  private readonly checked = new WeakSet<object>();
+  // Routes whose rejected entries were logged: once each, then only counted.
+  private readonly warned = new Set<string>();
   private readonly logger = new Logger('ResponseCache');
 
   constructor(protected readonly httpCache: HttpCacheService) {}
@@ -83,6 +96,17 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     return this.httpCache.settings.identify(request);
   }
 
+  /**
+   * True when the request carries credentials, so its response must not be shared. Header
+   * inspection only: an `Authorization` header or one of `httpCache.credentialHeaders`, the
+   * rediskit session token (cookie or bearer) or a session `SessionGuard` attached, a
+   * `request.user`, or one of `httpCache.credentialCookies`. Override to add your own signals
+   * (call `super.carriesCredentials(request)` to keep these).
+   */
+  protected carriesCredentials(request: any): boolean {
+    return this.httpCache.credentials.carriedBy(request);
+  }
+
   private planOf(context: ExecutionContext): RoutePlan {
     const cls = context.getClass();
     const handler = context.getHandler();
@@ -101,15 +125,25 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     let tags: string[] | undefined;
     try {
       if (plan.condition && !plan.condition(req)) return this.bypass(route, next);
+      // A GET or HEAD with a body: its answer may depend on bytes the key does not see.
+      if (carriesBody(ex)) return this.bypass(route, next);
       let owner: string | number | undefined | null;
       if (plan.private) {
         owner = this.identify(req);
-        // An anonymous request has no private entry of its own: it is not cached.
-        if (owner === undefined || owner === null || owner === '') return this.bypass(route, next);
+        // A request without an owner has no private entry of its own: it is not cached.
+        if (owner === undefined || owner === null || owner === '') return this.carriesCredentials(req) ? this.personal(route, ex, next) : this.bypass(route, next);
+      } else if (!plan.shared && this.carriesCredentials(req)) {
+        // RFC 9111 §3.5: a shared cache neither stores nor serves the answer to a credentialed
+        // request unless told the response is the same for everyone (`shared: true`).
+        return this.personal(route, ex, next);
       }
+      const byHost = s.keyByHost;
       key = responseKey({
         method: ex.method,
         url: ex.url,
+        adapter: ex.fastify ? 'fastify' : 'express',
+        host: byHost ? ex.host() : undefined,
+        forwardedHost: byHost ? ex.header('x-forwarded-host') : undefined,
         ignoreQuery: s.ignoreQuery,
         vary: plan.varyBy.length > 0 ? plan.varyBy.map((h) => ex.header(h)) : undefined,
         owner: owner ?? undefined,
@@ -118,7 +152,8 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       tags = plan.tags(req, ex.params());
     } catch (e) {
       this.logger.warn(`not cached, the key or tags could not be built: ${(e as Error).message}`);
-      return this.bypass(route, next);
+      // Whether the request is credentialed may be what failed: no cache after this one keeps it either.
+      return this.personal(route, ex, next);
     }
     const options = { ttl: plan.ttl, tags, grace: plan.staleWhileRevalidate, lock: plan.lock, cacheIf: isStorable };
     if (s.honorClientNoCache && clientNoCache(ex.header('cache-control'), ex.header('pragma'))) return this.refresh(plan, ex, next, key, options, route);
@@ -127,15 +162,23 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     // and most requests of a cached route are hits. Misses and stale entries go to getOrSet.
     const fresh = await this.httpCache.store.get<StoredResponse>(key);
     if (fresh !== undefined) {
-      this.httpCache.metrics.request(route, 'hit');
-      return this.respond(ex, plan, fresh, 'hit', Date.now());
+      if (this.acceptable(fresh, route)) {
+        this.httpCache.metrics.request(route, 'hit');
+        return this.respond(ex, plan, fresh, 'hit', Date.now());
+      }
+      // Removed (memory first, then Redis), so getOrSet below loads it as a miss, single flight.
+      await this.httpCache.store.del(key).catch(() => undefined);
     }
 
     let own: Produced | undefined;
-    let started = false;
+    let running: Promise<Produced> | undefined;
+    // Set once this request answers with a handler run of its own: a loader call that comes
+    // later (a background refresh) must not run the handler a second time.
+    let answered = false;
     const loader = async () => {
-      started = true;
-      own = await this.produce(plan, ex, next, tags, route);
+      if (answered) return UNCACHEABLE;
+      running = this.produce(plan, ex, next, tags, route);
+      own = await running;
       return own.entry ?? UNCACHEABLE;
     };
     let found: StoredResponse | typeof UNCACHEABLE;
@@ -144,7 +187,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     } catch (e) {
       // The handler ran and answered, but storing failed (e.g. too large): send its answer.
       if (own) return this.send(ex, plan, own, route);
-      if (!started && e instanceof RediskitArgumentError) {
+      if (!running && e instanceof RediskitArgumentError) {
         this.logger.warn(`not cached: ${e.message}`);
         return this.bypass(route, next);
       }
@@ -157,16 +200,47 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     }
     const entry = found as StoredResponse;
     if (own?.entry && own.entry.n === entry.n) return this.send(ex, plan, own, route);
+    if (!this.acceptable(entry, route)) {
+      // An invalid entry served stale, or kept by memory when Redis refused the delete: this
+      // request answers with its own handler run (the one refreshing behind, if it started).
+      if (running) return this.send(ex, plan, await running, route);
+      answered = true;
+      return this.refresh(plan, ex, next, key, options, route, tags);
+    }
     const now = Date.now();
     const result: HttpCacheResult = now - entry.at >= plan.ttl ? 'stale' : 'hit';
     this.httpCache.metrics.request(route, result);
     return this.respond(ex, plan, entry, result, now);
   }
 
-  /** A client asked for a fresh response (`honorClientNoCache`): run the handler, store what it gives. */
-  private async refresh(plan: CachePlan, ex: HttpExchange, next: CallHandler, key: string, options: object, route: string): Promise<Observable<unknown>> {
-    const own = await this.produce(plan, ex, next, undefined, route, key, options);
+  /** Runs the handler and stores what it gives, whatever is cached (`honorClientNoCache`, or an invalid entry). */
+  private async refresh(
+    plan: CachePlan,
+    ex: HttpExchange,
+    next: CallHandler,
+    key: string,
+    options: object,
+    route: string,
+    tags?: string[],
+  ): Promise<Observable<unknown>> {
+    const own = await this.produce(plan, ex, next, tags, route, key, options);
     return this.send(ex, plan, own, route);
+  }
+
+  /** True when a value read from the cache is a response this app could have stored; else counted and logged (once per route). */
+  private acceptable(entry: unknown, route: string): boolean {
+    if (this.checked.has(entry as object)) return true;
+    const problem = storedResponseProblem(entry, this.httpCache.limits);
+    if (problem === undefined) {
+      this.checked.add(entry as object);
+      return true;
+    }
+    this.httpCache.metrics.rejectedEntry(route);
+    if (!this.warned.has(route)) {
+      this.warned.add(route);
+      this.logger.warn(`a stored response of ${route} failed validation (${problem}): read as a miss and replaced; further ones are counted in http_cache_rejected_entries_total`);
+    }
+    return false;
   }
 
   private send(ex: HttpExchange, plan: CachePlan, own: Produced, route: string): Observable<unknown> {
@@ -178,6 +252,12 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   private bypass(route: string, next: CallHandler): Observable<unknown> {
     this.httpCache.metrics.request(route, 'bypass');
     return next.handle();
+  }
+
+  /** Bypasses the cache for a credentialed request; set before the handler runs, so error responses carry it too (the handler may still set its own). */
+  private personal(route: string, ex: HttpExchange, next: CallHandler): Observable<unknown> {
+    ex.setResponseHeader('cache-control', PERSONAL);
+    return this.bypass(route, next);
   }
 
   /**
@@ -216,6 +296,9 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     const headers = this.storedHeaders(ex);
     if (headers) entry.h = headers;
     if (tags) entry.g = plan.staticHeaderTags ?? advertisedTags(tags);
+    // What could not pass the read-side check is not stored: it would be rejected on every read.
+    if (storedResponseProblem(entry, this.httpCache.limits) !== undefined) return this.skip(route, 'invalid', passthrough);
+    this.checked.add(entry);
     if (storeKey) {
       await this.httpCache.store.set(storeKey, entry, storeOptions).catch((e: Error) => this.logger.warn(`response not stored: ${e.message}`));
     }
@@ -292,4 +375,10 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+/** A GET or HEAD that carries a body (`Content-Length` above 0, or any `Transfer-Encoding`). */
+function carriesBody(ex: HttpExchange): boolean {
+  const length = ex.header('content-length');
+  return (length !== undefined && Number(length) !== 0) || ex.header('transfer-encoding') !== undefined;
 }

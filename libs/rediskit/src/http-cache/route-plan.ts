@@ -12,6 +12,8 @@ export interface CachePlan {
   ttl: number;
   staleWhileRevalidate: number;
   private: boolean;
+  /** Credentialed requests share the entry (`shared: true`); otherwise they bypass it. */
+  shared: boolean;
   lock: boolean;
   varyBy: string[];
   /** Header names for `Vary` (as given). */
@@ -86,6 +88,7 @@ function cachePlan(o: CacheResponseOptions, s: HttpCacheSettings): CachePlan {
     ttl,
     staleWhileRevalidate: swr,
     private: isPrivate,
+    shared: o.shared ?? false,
     lock: o.lock ?? s.lock,
     varyBy: lower(vary),
     vary,

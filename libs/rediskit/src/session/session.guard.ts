@@ -10,9 +10,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RediskitSerializationError } from '../errors.js';
-import { readCookie } from './session.cookie.js';
 import { IS_PUBLIC_KEY, SESSION_REQUEST_KEY, SESSION_TOKEN_REQUEST_KEY, STEP_UP_KEY } from './session.constants.js';
-import { bearerToken, clientIp, fingerprintOf, type RequestLike } from './session.request.js';
+import { clientIp, fingerprintOf, type RequestLike } from './session.request.js';
 import { isVerifiedAt, SessionService } from './session.service.js';
 import type { Session } from './session.types.js';
 
@@ -64,14 +63,9 @@ export class SessionGuard implements CanActivate {
     }
   }
 
-  /** The token of the request: the cookie or the bearer header, in `session.tokenSources` order. */
+  /** The token of the request: the cookie or the bearer header, in `session.tokenSources` order (`SessionService.tokenOf`). */
   protected getToken(request: RequestLike & { cookies?: Record<string, string> }): string | undefined {
-    const { cookie, tokenSources } = this.sessions.settings;
-    for (const source of tokenSources) {
-      const token = source === 'cookie' ? (request.cookies?.[cookie.name] ?? readCookie(request.headers.cookie, cookie.name)) : bearerToken(request);
-      if (token) return token;
-    }
-    return undefined;
+    return this.sessions.tokenOf(request);
   }
 
   /** Calls the configured `riskAssessor`; a score outside 0..1 counts as 1 (fail closed). */

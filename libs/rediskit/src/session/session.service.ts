@@ -6,7 +6,7 @@ import { RediskitArgumentError, RediskitError } from '../errors.js';
 import { assertWellFormed, Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { toPositiveMs, type Duration } from '../options/duration.js';
-import { appendSetCookie, serializeCookie } from './session.cookie.js';
+import { appendSetCookie, readCookie, serializeCookie } from './session.cookie.js';
 import { sessionCreateScript } from './session-create.lua.js';
 import { sessionDestroyAllScript } from './session-destroy-all.lua.js';
 import { sessionDestroyScript } from './session-destroy.lua.js';
@@ -23,7 +23,7 @@ import { SessionMetrics } from './session.metrics.js';
 import type { SessionOptions } from './session.options.js';
 import { clientFields, LAST_ACTIVE, parseInfo, parseSession, SESSION_FIELDS } from './session.record.js';
 import { RedisClock } from './session.clock.js';
-import { clientOf, type RequestLike } from './session.request.js';
+import { bearerToken, clientOf, type RequestLike } from './session.request.js';
 import { resolveSessionOptions, type SessionSettings } from './session.settings.js';
 import { bucketOf, generateToken, hashToken, isWellFormedToken, sessionBucket } from './session.token.js';
 import type { CreatedSession, CreateSessionOptions, Session, SessionClient, SessionEvent, SessionInfo } from './session.types.js';
@@ -264,6 +264,23 @@ export class SessionService {
     }
     this.metrics.active.set({}, active);
     return { indexes, removed, active };
+  }
+
+  /**
+   * The session token a request carries, unchecked: the session cookie or the bearer header, in
+   * `session.tokenSources` order (what `SessionGuard` reads). `undefined` when it carries none.
+   * Costs no Redis call: other capabilities use it to tell credentialed requests apart.
+   *
+   * @example
+   * if (sessions.tokenOf(req)) res.setHeader('Cache-Control', 'private, no-store');
+   */
+  tokenOf(request: RequestLike & { cookies?: Record<string, string | undefined> }): string | undefined {
+    const { cookie, tokenSources } = this.settings;
+    for (const source of tokenSources) {
+      const token = source === 'cookie' ? (request.cookies?.[cookie.name] ?? readCookie(request.headers.cookie, cookie.name)) : bearerToken(request);
+      if (token) return token;
+    }
+    return undefined;
   }
 
   /** IP, user agent and device fingerprint of a request, for `create`. */
