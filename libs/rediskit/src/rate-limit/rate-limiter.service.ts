@@ -137,7 +137,9 @@ export class RateLimiterService {
   }
 
   /**
-   * Reports what `consume` would decide now, without consuming or opening a penalty box.
+   * Reports what `consume` would decide now, without consuming or opening a penalty box: the
+   * same `allowed`, `remaining` (what would be left after `cost` units), `resetMs` and
+   * `retryAfterMs` (with a `blockDuration`, a refusal reports the box consume would open).
    *
    * @example
    * const { remaining } = await limiter.peek(userId, RateLimitPresets.API_DEFAULT);
@@ -254,6 +256,6 @@ export class RateLimiterService {
   private fallbackDecision(key: string, p: ResolvedPolicy, cost: number, write: boolean, mode: RateLimitFailurePolicy): RawDecision {
     if (mode === 'memory') return this.memory.decide(key, p, cost, write);
     if (mode === 'closed') return [0, 0, CLOSED_RETRY_MS, CLOSED_RETRY_MS];
-    return [1, p.capacity - (write ? cost : 0), 0, 0];
+    return [1, p.capacity - cost, 0, 0];
   }
 }
