@@ -5,6 +5,7 @@ import {
   CacheEvict,
   CachePut,
   MetricsService,
+  RediskitArgumentError,
   RediskitLoaderTimeoutError,
   type CacheService,
   type RedisConnectionOptions,
@@ -50,6 +51,19 @@ class UserRepo {
   @CacheEvict({ tags: ['role:{0}'], beforeInvocation: true, namespace: 'search' })
   async dropRole(_role: string) {
     throw new Error('db down');
+  }
+
+  // Whose data a caller gets back: the arguments, as the method saw them.
+  @Cacheable({ namespace: 'filters' })
+  async byFilter(filter: unknown) {
+    this.calls++;
+    return { seen: String((filter as { name?: unknown })?.name ?? filter) };
+  }
+
+  @Cacheable({ key: 'order:{0}:{1}' })
+  async order(tenant: string, id: string) {
+    this.calls++;
+    return { tenant, id };
   }
 }
 
@@ -272,6 +286,28 @@ export function cacheFeatures(topology: string, connection: () => RedisConnectio
       await repo.slow('nocache');
       await repo.slow('nocache');
       expect(repo.calls).toBe(3);
+
+      // Default keys see every accepted difference (NaN is not null), and refuse what they
+      // cannot represent rather than hand one caller another caller's entry.
+      repo.calls = 0;
+      expect(await repo.byFilter(NaN)).toEqual({ seen: 'NaN' });
+      expect(await repo.byFilter(null)).toEqual({ seen: 'null' });
+      expect(await repo.byFilter({ name: 'alice' })).toEqual({ seen: 'alice' });
+      expect(await repo.byFilter({ name: 'bob' })).toEqual({ seen: 'bob' });
+      expect(repo.calls).toBe(4);
+      for (const unrepresentable of [{ name: /^alice$/ }, new URL('https://example.com/alice'), new (class Secret { #who = 'alice'; })()]) {
+        await expect(repo.byFilter(unrepresentable)).rejects.toThrow(RediskitArgumentError);
+        await expect(repo.byFilter(unrepresentable)).rejects.toThrow(/arguments of UserRepo\.byFilter\[0\].*give @Cacheable an explicit key/);
+      }
+      expect(repo.calls).toBe(4);
+      // Template placeholders are encoded: the separator inside a value cannot collide.
+      expect(await repo.order('acme:eu', '7')).toEqual({ tenant: 'acme:eu', id: '7' });
+      expect(await repo.order('acme', 'eu:7')).toEqual({ tenant: 'acme', id: 'eu:7' });
+      expect(await repo.order('acme', 'eu:7')).toEqual({ tenant: 'acme', id: 'eu:7' });
+      expect(repo.calls).toBe(6);
+      // Another instance reads the two entries apart from Redis.
+      expect(await other.cache.get('order:acme%3Aeu:7')).toEqual({ tenant: 'acme:eu', id: '7' });
+      expect(await other.cache.get('order:acme:eu:7')).toEqual({ tenant: 'acme', id: 'eu:7' });
 
       const plain = new UserRepo(); // not created by Nest: runs uncached
       await plain.find('1');

@@ -32,6 +32,7 @@ describe('core metrics and the Redis monitor on a standalone server', () => {
           connection: { url: server.url, commandTimeout: 1000, reconnect: { maxDelay: 100 } },
           keyspace: { prefix: 'mt' },
           health: { monitor: { enabled: false, thresholds: { minHitRatio: 0.5, evictions: 1 } } },
+          metrics: { namespaces: ['orders'] },
         }),
       ],
     }).compile();
@@ -101,6 +102,41 @@ describe('core metrics and the Redis monitor on a standalone server', () => {
       off();
       warn.mockRestore();
     }
+  });
+
+  it("labels slow commands only with rediskit's namespaces and the allowlisted ones: keys named after users are all `other`", async () => {
+    const raw = app.get(RedisRegistry).get().client; // what @InjectRedis() gives the app
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const slow: SlowCommand[] = [];
+    const off = monitor.on('slow', (c) => slow.push(c));
+    const count = (m: Awaited<ReturnType<typeof scrape>>, namespace: string) => sampleValue(m, 'rediskit_redis_slow_commands_total', { ...conn, command: 'set', namespace });
+    const before = await scrape();
+    let logged: string;
+    try {
+      await server.cli('CLIENT', 'PAUSE', '400', 'WRITE');
+      // `mt:user-<n>:cart`: the first segment after the keyspace root is a user id.
+      await Promise.all([
+        ...Array.from({ length: 25 }, (_, i) => raw.set(`${keyspace.root}user-${1000 + i}:cart`, 'v')),
+        raw.set(keyspace.key('orders', 7), 'v'),
+        raw.set(keyspace.key('ratelimit', 'x'), 'v'),
+      ]);
+      logged = warn.mock.calls.map((c) => String(c[0])).join('\n');
+    } finally {
+      off();
+      warn.mockRestore();
+    }
+    expect(slow).toHaveLength(27);
+    expect(new Set(slow.map((c) => c.namespace))).toEqual(new Set(['other', 'orders', 'ratelimit']));
+    const after = await scrape();
+    expect(count(after, 'other') - count(before, 'other')).toBe(25);
+    expect(count(after, 'orders') - count(before, 'orders')).toBe(1);
+    expect(count(after, 'ratelimit') - count(before, 'ratelimit')).toBe(1);
+    // One series per namespace, whatever the number of users.
+    const series = after.get('rediskit_redis_slow_commands_total')!.samples.map((s) => s.labels.namespace);
+    expect(series.filter((n) => n !== 'cache').sort()).toEqual(['orders', 'other', 'ratelimit']);
+    expect(await metrics.text()).not.toMatch(/user-1\d{3}/);
+    expect(logged).not.toMatch(/user-1\d{3}/);
+    expect(logged).toContain('namespace "other"');
   });
 
   it('samples INFO into gauges: memory, fragmentation, clients, ops/s, hit ratio', async () => {

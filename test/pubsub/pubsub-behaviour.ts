@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import {
   PubSubService,
   RediskitArgumentError,
+  RediskitMessageTooLargeError,
   RediskitSerializationError,
   type Envelope,
   type MessageContext,
@@ -119,6 +120,33 @@ export function pubsubBehaviour(apps: () => [INestApplication, INestApplication]
     await waitFor(async () => (await metric(b, 'rediskit_pubsub_handler_errors_total{kind="channel"}')) === errorsBefore + 60, 5_000, 'errors counted');
     expect(good).toEqual(Array.from({ length: 30 }, (_, i) => i));
     await Promise.all(offs.map((off) => off()));
+  });
+
+  it('a message over pubsub.maxMessageSize (1 MiB) is refused before it is sent; subscribers stay connected and keep receiving', async () => {
+    const [a, b] = apps();
+    const got: Envelope<{ blob: string; n: number }>[] = [];
+    const off = await b.get(PubSubService).subscribe<{ blob: string; n: number }>('big', (m) => void got.push(m));
+    const broadcasts = listener(b).broadcasts.length;
+    const gaps = await metric(b, 'rediskit_pubsub_gaps_total');
+    const pubsub = a.get(PubSubService);
+    const tooLarge = { code: 'MESSAGE_TOO_LARGE', maxSize: 1024 * 1024 };
+    const refused = pubsub.publish('big', { blob: 'x'.repeat(2 * 1024 * 1024), n: 0 });
+    await expect(refused).rejects.toBeInstanceOf(RediskitMessageTooLargeError);
+    await expect(refused).rejects.toMatchObject({ ...tooLarge, target: 'channel "big"', size: expect.any(Number) });
+    // Counted in bytes: 600 000 two-byte characters are 1.2 MB.
+    await expect(pubsub.publish('big', { blob: 'é'.repeat(600_000), n: 0 })).rejects.toMatchObject(tooLarge);
+    await expect(pubsub.broadcast('big', { blob: 'x'.repeat(1024 * 1024) })).rejects.toMatchObject(tooLarge);
+    await expect(pubsub.notifyUser('big-user', 'big', { blob: 'x'.repeat(1024 * 1024) })).rejects.toMatchObject(tooLarge);
+    expect(await pubsub.inbox('big-user').fetch()).toEqual([]);
+    // Just under the limit is sent; so are 12 messages of 200 KB published in one tick, which
+    // together would be over it: each PUBLISH stays within the limit.
+    await pubsub.publish('big', { blob: 'x'.repeat(1024 * 1024 - 500), n: 1 });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => pubsub.publish('big', { blob: 'y'.repeat(200_000), n: i + 2 })));
+    await pubsub.broadcast('small', { ok: true });
+    await waitFor(() => got.length >= 13 && listener(b).broadcasts.length > broadcasts, 15_000, 'the messages within the limit');
+    expect(got.map((m) => m.data.n)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    expect(await metric(b, 'rediskit_pubsub_gaps_total')).toBe(gaps);
+    await off();
   });
 
   it('bad input gets typed errors that name the argument', async () => {

@@ -3,6 +3,7 @@ import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import calculateSlot from 'cluster-key-slot';
+import fc from 'fast-check';
 import {
   MemoryRateLimiter,
   MetricsService,
@@ -195,10 +196,37 @@ export function rateLimitBehaviour(topology: () => Topology): void {
       limiter().peek('c', open),
     ]);
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, false, true, false, true]);
-    expect(decisions.map((d) => d.remaining)).toEqual([0, 1, 0, 0, 0, 2]);
+    expect(decisions.map((d) => d.remaining)).toEqual([0, 1, 0, 0, 0, 1]);
     expect(decisions[2].retryAfterMs).toBe(3_600_000);
     expect(decisions[4].retryAfterMs).toBeGreaterThan(0);
     expect((await limiter().peek('a', boxed)).retryAfterMs).toBeGreaterThan(3_500_000);
+  });
+
+  describe('peek answers what consume then decides: allowed, remaining after the cost, reset and retry', () => {
+    let run = 0;
+    it.each(RATE_LIMIT_ALGORITHMS)('%s', async (algorithm) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 10 }), fc.boolean(), async (costs, boxed) => {
+          const policy: RateLimitPolicy = { name: `agree-${algorithm}`, limit: 5, window: WINDOW, algorithm, ...(boxed ? { blockDuration: '1h' } : {}) };
+          const key = `agree-${algorithm}-${run++}`;
+          for (const [i, cost] of costs.entries()) {
+            const started = Date.now();
+            const peeked = await limiter(i % 4).peek(key, policy, { cost });
+            const consumed = await limiter((i + 1) % 4).consume(key, policy, { cost });
+            // Redis' clock moved on by at most the time both calls took (plus rounding up).
+            const drift = Date.now() - started + 2;
+            const { resetMs, retryAfterMs, ...rest } = peeked;
+            expect(rest).toEqual({ allowed: consumed.allowed, limit: consumed.limit, remaining: consumed.remaining, policy: consumed.policy });
+            expect(resetMs).toBeGreaterThanOrEqual(consumed.resetMs);
+            expect(resetMs - consumed.resetMs).toBeLessThanOrEqual(drift);
+            expect(retryAfterMs).toBeGreaterThanOrEqual(consumed.retryAfterMs);
+            expect(retryAfterMs - consumed.retryAfterMs).toBeLessThanOrEqual(drift);
+            expect(retryAfterMs > 0).toBe(!peeked.allowed);
+          }
+        }),
+        { numRuns: 15 },
+      );
+    });
   });
 
   describe('peek and reset touch exactly the keys consume writes', () => {
@@ -228,7 +256,7 @@ export function rateLimitBehaviour(topology: () => Topology): void {
 
       await limiter(2).reset(key, policy);
       expect(await written()).toEqual([]);
-      expect(await limiter(3).peek(key, policy)).toMatchObject({ allowed: true, remaining: 3 });
+      expect(await limiter(3).peek(key, policy)).toMatchObject({ allowed: true, remaining: 2 });
     });
   });
 
@@ -255,8 +283,9 @@ export function rateLimitBehaviour(topology: () => Topology): void {
     }
     await waitFor(async () => (await limiter().peek(key, policy)).fallback === undefined, 10_000, 'the limiter to reconnect');
     await new Promise((r) => setTimeout(r, 300));
-    // Only the 5 decisions Redis made count; the 3 in flight were neither executed nor resent.
-    expect((await limiter().peek(key, policy)).remaining).toBe(LIMIT - 5);
+    // Only the 5 decisions Redis made count; the 3 in flight were neither executed nor resent
+    // (a peek answers what a 6th consume would leave).
+    expect((await limiter().peek(key, policy)).remaining).toBe(LIMIT - 6);
   });
 
   it('RediskitThrottlerStorage counts across instances: ttl and blockDuration in ms, seconds out', async () => {

@@ -46,6 +46,7 @@ export type { LockOptions, WithLockOptions, LockRetryOptions, LockModuleOptions,
 
 // Pub/Sub: PubSubService, @OnMessage, envelopes, user inbox.
 export { PubSubService, type PublishOptions } from './pubsub/pubsub.service.js';
+export { RediskitMessageTooLargeError } from './pubsub/pubsub.errors.js';
 export { OnMessage, type OnMessageTarget } from './pubsub/on-message.decorator.js';
 export type { MessageHandler, MessageContext, SubscribeOptions, Unsubscribe } from './pubsub/pubsub.subscriber.js';
 export type { Envelope } from './pubsub/pubsub.envelope.js';

@@ -8,7 +8,11 @@ import { stableHash } from './stable-hash.js';
 
 /** Options of {@link Cacheable} and {@link CachePut}. */
 export interface CacheableOptions extends Omit<CacheSetOptions, 'tags' | 'cacheIf'> {
-  /** The key; default `ClassName.method:<hash of the arguments>`. */
+  /**
+   * The key; default `ClassName.method:<hash of the arguments>` (see `stableHash`: arguments it
+   * cannot represent faithfully, such as a RegExp or a class instance, fail the call with
+   * `RediskitArgumentError` asking for an explicit key).
+   */
   key?: CacheKeyTemplate;
   /** Tags of the entry (templates or functions of the arguments). */
   tags?: CacheTagsTemplate;
@@ -54,7 +58,7 @@ type Method = (...args: unknown[]) => unknown;
 export function Cacheable(options: CacheableOptions = {}): MethodDecorator {
   return wrap('Cacheable', (where, original) => {
     const { key, tags, namespace, condition, unless, ...setOptions } = options;
-    const keyOf = key !== undefined ? compileKey(key, where, false) : (args: unknown[]) => `${where}:${stableHash(args)}`;
+    const keyOf = key !== undefined ? compileKey(key, where, false) : defaultKey('Cacheable', where);
     const tagsOf = compileTags(tags, where, false);
     return async function (this: Host, ...args: unknown[]) {
       const cache = this[CACHE];
@@ -78,7 +82,7 @@ export function Cacheable(options: CacheableOptions = {}): MethodDecorator {
 export function CachePut(options: CacheableOptions = {}): MethodDecorator {
   return wrap('CachePut', (where, original) => {
     const { key, tags, namespace, condition, unless, ...setOptions } = options;
-    const keyOf = key !== undefined ? compileKey(key, where, true) : (args: unknown[]) => `${where}:${stableHash(args)}`;
+    const keyOf = key !== undefined ? compileKey(key, where, true) : defaultKey('CachePut', where);
     const tagsOf = compileTags(tags, where, true);
     return async function (this: Host, ...args: unknown[]) {
       const result = await original.apply(this, args);
@@ -118,6 +122,13 @@ export function CacheEvict(options: CacheEvictOptions): MethodDecorator {
       return result;
     };
   });
+}
+
+// `Class.method:<hash of the arguments>`; arguments the hash cannot represent faithfully (a
+// RegExp, a URL, a class instance...) are refused rather than sharing an entry with others.
+function defaultKey(decorator: string, where: string): (args: unknown[]) => string {
+  const options = { name: `arguments of ${where}`, hint: `give @${decorator} an explicit key` };
+  return (args) => `${where}:${stableHash(args, options)}`;
 }
 
 function scope(cache: CacheService, namespace: string | undefined): CacheNamespace {

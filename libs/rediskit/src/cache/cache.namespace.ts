@@ -218,7 +218,8 @@ export class CacheNamespace {
   async cacheQuery<T>(query: QueryDescriptor, run: () => T | Promise<T>, options: CacheSetOptions = {}): Promise<T> {
     if (!query || typeof query.model !== 'string' || !query.model) throw new RediskitArgumentError('query.model', `must be a non-empty string, got ${JSON.stringify(query?.model)}`);
     if (typeof query.operation !== 'string' || !query.operation) throw new RediskitArgumentError('query.operation', `must be a non-empty string, got ${JSON.stringify(query.operation)}`);
-    const key = `query:${query.model}:${query.operation}:${stableHash(query.args ?? null)}`;
+    // Encoded parts: ('a:b', 'c') and ('a', 'b:c') must not share an entry.
+    const key = `query:${encodeKeyPart(query.model)}:${encodeKeyPart(query.operation)}:${stableHash(query.args ?? null, { name: 'query.args', hint: 'pass plain data' })}`;
     return this.getOrSet(key, run, { ...options, tags: [`model:${query.model}`, ...(options.tags ?? [])] });
   }
 

@@ -4,7 +4,8 @@ import { decodeEntry, encodeEntry } from './cache-entry.js';
 import { compileKey, compileTags } from './cache-key-template.js';
 import { compileGlob, encodeGlob } from './glob.js';
 import { deepFreeze } from './memory-layer.js';
-import { stableHash } from './stable-hash.js';
+import { stableHash, stableStringify } from './stable-hash.js';
+import { RediskitArgumentError } from '../errors.js';
 import { TagVersions } from './tag-versions.js';
 import { encodeKeyPart } from '../keyspace/keyspace.js';
 
@@ -64,12 +65,103 @@ describe('globs', () => {
   });
 });
 
+/** The equality stableHash promises to see: structural, key order free, undefined properties absent. */
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
+  const pa = Object.getPrototypeOf(a);
+  const pb = Object.getPrototypeOf(b);
+  const plain = (p: unknown) => p === Object.prototype || p === null;
+  if (!(pa === pb || (plain(pa) && plain(pb)))) return false;
+  if (a instanceof Date) return Object.is(a.getTime(), (b as Date).getTime());
+  if (ArrayBuffer.isView(a)) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from((b as Uint8Array).buffer, (b as Uint8Array).byteOffset, (b as Uint8Array).byteLength));
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => same(x, (b as unknown[])[i]));
+  if (a instanceof Map || a instanceof Set) {
+    const left = [...(a as Map<unknown, unknown>).entries()];
+    const right = [...(b as Map<unknown, unknown>).entries()];
+    if (left.length !== right.length) return false;
+    const used = new Set<number>();
+    return left.every((e) => {
+      const i = right.findIndex((f, j) => !used.has(j) && same(e[0], f[0]) && same(e[1], f[1]));
+      return i >= 0 && used.add(i) !== undefined;
+    });
+  }
+  const keys = (o: object) => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined).sort();
+  const [ka, kb] = [keys(a), keys(b)];
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+// Values stableHash accepts, drawn from small pools so that near-equal pairs are frequent.
+const { value: accepted } = fc.letrec((tie) => ({
+  leaf: fc.oneof(
+    fc.constantFrom<unknown>(null, undefined, NaN, 0, -0, 1, Infinity, -Infinity, 1n, true, false, '', '1', 'null', 'u', 'NaN', '1n', 'true', '\uD800', '\uDBFF', '\uFFFD', 'a"b', 'a,b'),
+    fc.constantFrom(0, 1, NaN).map((t) => new Date(t)),
+    fc.constantFrom('', 'a').map((t) => Buffer.from(t)),
+    fc.constantFrom('', 'a').map((t) => new Uint8Array(Buffer.from(t))),
+    fc.double(),
+    fc.string({ unit: fc.integer({ min: 0xd7fe, max: 0xe001 }).map((c) => String.fromCharCode(c)), maxLength: 3 }),
+  ),
+  value: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('array'), tie('object'), tie('map'), tie('set')),
+  array: fc.array(tie('value'), { maxLength: 3 }),
+  object: fc.dictionary(fc.constantFrom('a', 'b', '"', '__proto__x'), tie('value'), { maxKeys: 3 }).map((o) => (Math.random() < 0.2 ? Object.assign(Object.create(null), o) : o)),
+  map: fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 2 }).map((e) => new Map(e)),
+  set: fc.array(tie('value'), { maxLength: 3 }).map((v) => new Set(v)),
+}));
+
 describe('stableHash', () => {
   it('ignores key order and sees types', () => {
     expect(stableHash({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(stableHash({ b: [1, { d: 3, c: 2 }], a: 1 }));
     expect(stableHash({ a: 1 })).not.toBe(stableHash({ a: '1' }));
     expect(stableHash(new Date(0))).not.toBe(stableHash(new Date(1)));
     expect(stableHash(new Set([1, 2]))).toBe(stableHash(new Set([2, 1])));
+    expect(stableHash(NaN)).not.toBe(stableHash(null));
+    expect(stableHash(0)).not.toBe(stableHash(-0));
+    expect(stableHash(['carol\uDBFF'])).not.toBe(stableHash(['carol\uFFFD']));
+    expect(stableHash({ a: undefined, b: 1 })).toBe(stableHash({ b: 1 }));
+  });
+
+  it('is injective: distinct accepted values give distinct texts, equal ones the same (property)', () => {
+    fc.assert(
+      fc.property(accepted, accepted, (a, b) => {
+        expect(stableStringify(a) === stableStringify(b)).toBe(same(a, b));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses, naming where, what it cannot represent faithfully (property)', () => {
+    class Account {
+      #balance = 0;
+      get balance() {
+        return this.#balance;
+      }
+    }
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    const unrepresentable = fc.constantFrom<unknown>(
+      /^alice$/,
+      new URL('https://example.com/a'),
+      new Account(),
+      new Error('x'),
+      () => 1,
+      Symbol('s'),
+      { get name() { return 'x'; } },
+      { [Symbol('k')]: 1 },
+      Object.defineProperty({}, 'hidden', { value: 1 }),
+      Object.assign([1], { extra: 2 }),
+      new (class extends Map {})(),
+      new String('boxed'),
+      Promise.resolve(1),
+      cyclic,
+    );
+    fc.assert(
+      fc.property(accepted, unrepresentable, fc.constantFrom('array', 'object', 'map', 'set', 'root'), (around, bad, where) => {
+        const value = where === 'array' ? [around, bad] : where === 'object' ? { ok: around, bad } : where === 'map' ? new Map([[around, bad]]) : where === 'set' ? new Set([bad]) : bad;
+        expect(() => stableHash(value)).toThrow(RediskitArgumentError);
+      }),
+    );
+    expect(() => stableHash([{ name: /^alice$/ }], { name: 'arguments of Users.find', hint: 'give @Cacheable an explicit key' })).toThrow(
+      'arguments of Users.find[0].name is a RegExp instance, which a cache key cannot represent faithfully: give @Cacheable an explicit key',
+    );
   });
 });
 
@@ -80,6 +172,40 @@ describe('key templates', () => {
     expect(compileKey('q:{0}', 'X.m', false)([{ b: 1, a: 2 }])).toBe(compileKey('q:{0}', 'X.m', false)([{ a: 2, b: 1 }]));
     expect(compileTags(['t:{0}', (x: string) => `f:${x}`], 'X.m', false)!(['z'])).toEqual(['t:z', 'f:z']);
   });
+  it('encode placeholders so separators in values cannot collide', () => {
+    const order = compileKey('order:{0}:{1}', 'X.m', false);
+    expect(order(['acme:eu', '7'])).toBe('order:acme%3Aeu:7');
+    expect(order(['acme', 'eu:7'])).toBe('order:acme:eu:7');
+    expect(order(['100%', '7'])).toBe('order:100%25:7');
+    expect(compileKey('q:{0}', 'X.m', false)([{ a: 1 }])).toMatch(/^q:%H[\w-]{32}$/);
+    // Tags are left as written, so invalidateTags([`user:${id}`]) reaches them.
+    expect(compileTags(['user:{0}:x'], 'X.m', false)!(['a:b'])).toEqual(['user:a:b:x']);
+  });
+
+  it('are injective: distinct argument lists give distinct keys (property)', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', ':', '-', '/', '%', '3', 'A', 'H', 'é'), minLength: 1, maxLength: 5 });
+    const separator = fc.constantFrom(':', '-', '/', '|', '.', ' ', '::', ':-');
+    const arg = fc.oneof(text, fc.integer({ min: -3, max: 3 }), fc.constantFrom({ a: 1 }, { a: 2 }, ['x']));
+    fc.assert(
+      fc.property(separator, separator, fc.option(separator, { nil: '' }), arg, arg, arg, arg, (s1, s2, tail, a, b, c, d) => {
+        const render = compileKey(`k${s1}{0}${s2}{1}${tail}`, 'X.m', false);
+        const [x, y] = [[a, b], [c, d]];
+        const differ = !same(a, c) || !same(b, d);
+        // A number and its text render alike (the template shows text); otherwise distinct lists, distinct keys.
+        const sameText = (p: unknown, q: unknown) => typeof p !== 'object' && typeof q !== 'object' && String(p) === String(q);
+        if (differ && !(sameText(a, c) && sameText(b, d))) expect(render(x)).not.toBe(render(y));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuse placeholders that a neighbour could run into', () => {
+    expect(() => compileKey('{0}{1}', 'X.m', false)).toThrow(/placeholder "\{0\}" followed by "\{"/);
+    expect(() => compileKey('user{0}x', 'X.m', false)).toThrow(/followed by "x"/);
+    expect(() => compileKey('p:{0}%', 'X.m', false)).toThrow(/followed by "%"/);
+    expect(() => compileKey('q:{0}', 'X.m', false)([/re/])).toThrow(RediskitArgumentError);
+  });
+
   it('fail clearly', () => {
     expect(() => compileKey('user:{result}', 'X.m', false)).toThrow(/X\.m.*\{result\}/);
     expect(() => compileKey('user:{name}', 'X.m', false)).toThrow(/placeholder/);

@@ -16,6 +16,11 @@ export interface BatchLimits<T> {
   maxItems: number;
   /** With `sizeOf`: a batch is sent once its items add up to this much. */
   maxSize?: number;
+  /**
+   * With `sizeOf`: a batch's items never add up to more; an item that would take a batch
+   * over it is queued in a new batch after the queued one is sent (alone, it may exceed it).
+   */
+  maxTotal?: number;
   sizeOf?: (item: T) => number;
 }
 
@@ -38,11 +43,16 @@ export class TickBatcher<G, T, R> {
 
   add(group: G, item: T): Promise<R> {
     return new Promise((resolve, reject) => {
+      const { maxItems, maxSize, maxTotal, sizeOf } = this.limits;
+      const size = sizeOf ? sizeOf(item) : 0;
       let queued = this.groups.get(group);
+      if (queued && maxTotal !== undefined && queued.size + size > maxTotal) {
+        this.sendNow(group);
+        queued = undefined;
+      }
       if (!queued) this.groups.set(group, (queued = { waiting: [], size: 0 }));
       queued.waiting.push({ item, resolve, reject });
-      const { maxItems, maxSize, sizeOf } = this.limits;
-      if (sizeOf) queued.size += sizeOf(item);
+      queued.size += size;
       if (queued.waiting.length >= maxItems || (maxSize !== undefined && queued.size >= maxSize)) this.sendNow(group);
       else if (!this.scheduled) {
         this.scheduled = true;

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { RedisRegistry } from '../connection/redis.registry.js';
 import { Keyspace } from '../keyspace/keyspace.js';
-import { firstKey, namespaceOf } from '../metrics/command-namespace.js';
+import { firstKey, type CommandNamespaces } from '../metrics/command-namespace.js';
 import type { SlowCommand } from '../metrics/command.instrumentation.js';
 import { RedisConnectionMetrics } from '../metrics/connection.metrics.js';
 import { MetricsService, type CounterMetric, type GaugeMetric } from '../metrics/metrics.service.js';
@@ -74,6 +74,7 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly latestSamples = new Map<string, RedisSample>();
   private readonly slowLogged = new Map<string, { at: number; folded: number }>();
   private readonly stopSlow: () => void;
+  private readonly namespaces: CommandNamespaces;
   private timer?: NodeJS.Timeout;
   /** `health.monitor` is in the module options: sampling starts at boot. */
   private readonly configured: boolean;
@@ -84,7 +85,7 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     private readonly registry: RedisRegistry,
-    private readonly keyspace: Keyspace,
+    _keyspace: Keyspace,
     metrics: MetricsService,
     connectionMetrics: RedisConnectionMetrics,
     @Inject(REDIS_MODULE_OPTIONS) options: RedisModuleOptions,
@@ -106,6 +107,7 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
       alerts: metrics.counter('redis_alerts_total', 'Monitor alerts raised, by alert', ['connection', 'alert']),
       slowCommands: metrics.counter('redis_slow_commands_total', 'Commands of this application slower than slowOperationThreshold', ['connection', 'command', 'namespace']),
     };
+    this.namespaces = connectionMetrics.namespaces;
     this.stopSlow = this.options === false ? () => undefined : connectionMetrics.onSlow((c) => this.reportSlow(c));
   }
 
@@ -236,7 +238,7 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
           node,
           id: Number(id),
           command,
-          namespace: namespaceOf(this.keyspace, firstKey(command, args.slice(1))),
+          namespace: this.namespaces.of(firstKey(command, args.slice(1))),
           durationMs: Number(micros) / 1000,
           at: Number(at) * 1000,
         };

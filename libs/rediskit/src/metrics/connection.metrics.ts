@@ -8,7 +8,7 @@ import { Keyspace } from '../keyspace/keyspace.js';
 import { toMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
-import { firstKey, namespaceOf } from './command-namespace.js';
+import { CommandNamespaces, firstKey } from './command-namespace.js';
 import { CommandInstrumentation, type SlowCommand } from './command.instrumentation.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -30,7 +30,8 @@ export const COMMAND_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
  * | `redis_circuit_transitions_total` | connection, state | breaker state changes, by new state |
  *
  * It also reports commands slower than `health.monitor.slowOperationThreshold` to
- * {@link onSlow} listeners (the {@link RedisMonitor} logs them) with their namespace, never the key.
+ * {@link onSlow} listeners (the {@link RedisMonitor} logs them) with their namespace (see
+ * {@link CommandNamespaces}), never the key.
  *
  * @example
  * connectionMetrics.onSlow((op) => console.warn(`${op.command} on ${op.namespace}: ${op.durationMs} ms`));
@@ -41,13 +42,16 @@ export class RedisConnectionMetrics implements OnApplicationShutdown {
   private readonly cleanups: (() => void)[] = [];
   /** Commands at least this slow are reported (ms; Infinity when off). */
   readonly slowMs: number;
+  /** The `namespace` of a key in labels and logs: rediskit's features, `metrics.namespaces`, else `other`. */
+  readonly namespaces: CommandNamespaces;
 
   constructor(
     private readonly registry: RedisRegistry,
     private readonly metrics: MetricsService,
-    private readonly keyspace: Keyspace,
+    keyspace: Keyspace,
     @Inject(REDIS_MODULE_OPTIONS) options: RedisModuleOptions,
   ) {
+    this.namespaces = new CommandNamespaces(keyspace, options.metrics?.namespaces);
     const monitor = options.health?.monitor;
     const threshold = monitor === false ? false : (monitor?.slowOperationThreshold ?? HEALTH_DEFAULTS.slowOperationThreshold);
     this.slowMs = threshold === false ? Infinity : toMs(threshold, 'health.monitor.slowOperationThreshold');
@@ -80,7 +84,7 @@ export class RedisConnectionMetrics implements OnApplicationShutdown {
           this.events.emit('slow', {
             connection: name,
             command: command.name,
-            namespace: namespaceOf(this.keyspace, firstKey(command.name, command.args)),
+            namespace: this.namespaces.of(firstKey(command.name, command.args)),
             durationMs: Math.round(durationMs * 10) / 10,
           } satisfies SlowCommand),
       });

@@ -1,5 +1,6 @@
 import { Exclude } from 'class-transformer';
-import { IsArray, IsBoolean, IsNumber, IsOptional, Matches, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsNumber, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { MAX_EXTRA_NAMESPACES, NAMESPACE_NAME } from './command-namespace.js';
 
 /** Validation of the `metrics` options section (see `MetricsOptions`). */
 export class MetricsOptionsDto {
@@ -10,4 +11,5 @@ export class MetricsOptionsDto {
   @Exclude({ toClassOnly: true }) registry?: object;
   @IsOptional() @IsBoolean() commands?: boolean;
   @IsOptional() @IsArray() @IsNumber({}, { each: true }) @Min(0, { each: true }) commandBuckets?: number[];
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_EXTRA_NAMESPACES) @IsString({ each: true }) @Matches(NAMESPACE_NAME, { each: true, message: 'metrics.namespaces must hold names of 1-64 characters [A-Za-z0-9_.-]' }) namespaces?: string[];
 }

@@ -31,6 +31,14 @@ export interface MetricsOptions {
   commands?: boolean;
   /** Buckets of the command latency histogram, in seconds. */
   commandBuckets?: number[];
+  /**
+   * First key segments (after the keyspace root) of the app's own keys that get their own
+   * `namespace` label in slow-command metrics and logs, e.g. `['orders']` for
+   * `keyspace.key('orders', id)`. rediskit's features are always named; any other key is
+   * `other`, so a key segment holding a user id never becomes a label value. At most 100 names
+   * of up to 64 characters `[A-Za-z0-9_.-]`.
+   */
+  namespaces?: string[];
 }
 
 export type Labels = Record<string, string | number>;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { PublishBatcher } from './publish-batcher.js';
 
 function recorder(answer: (channel: string) => number | Error = () => 2, maxLength?: number) {
@@ -39,6 +40,22 @@ describe('PublishBatcher', () => {
     const { batcher, sent } = recorder(undefined, 10);
     await Promise.all(['aaaa', 'bbbbbbbb', 'cc', 'x'.repeat(20), 'dd'].map((m) => batcher.publish('a', m)));
     expect(sent.map(([, payload]) => payload)).toEqual(['*\naaaa\nbbbbbbbb', `*\ncc\n${'x'.repeat(20)}`, 'dd']);
+  });
+
+  it('never sends a batch over maxBytes, whatever the messages (UTF-8 bytes, not characters), and keeps their order (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 8, max: 200 }), fc.array(fc.string({ unit: 'binary', maxLength: 60 }), { maxLength: 40 }), async (maxBytes, texts) => {
+        const messages = texts.map((t, i) => `${i}\n${t.replace(/\n/g, ' ')}`).filter((m) => Buffer.byteLength(m) <= maxBytes);
+        const sent: string[] = [];
+        const batcher = new PublishBatcher(async (_channel, payload) => (sent.push(payload as string), 1), 128, 64 * 1024, maxBytes);
+        await Promise.all(messages.map((m) => batcher.publish('a', m)));
+        for (const payload of sent) expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(maxBytes);
+        // Unbatched again: each message is two lines (its index, its text).
+        const lines = sent.flatMap((p) => (p.startsWith('*\n') ? p.slice(2) : p).split('\n'));
+        expect(lines).toEqual(messages.flatMap((m) => m.split('\n')));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('fails every publisher of a failed batch, and only them', async () => {

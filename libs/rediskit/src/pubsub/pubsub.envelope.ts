@@ -25,6 +25,8 @@ export type EnvelopeBody<T = unknown> = Omit<Envelope<T>, 'id'>;
 
 const NEWLINE = 0x0a;
 const MAX_ID_LENGTH = 64;
+/** The longest stream entry id: `<ms>-<seq>`, two 64-bit integers. */
+export const MAX_STREAM_ID_LENGTH = 41;
 
 /**
  * Wire format of a message: `<id>\n<codec bytes of { type, data, ts, source }>`. The id is

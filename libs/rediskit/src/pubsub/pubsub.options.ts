@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import type { Duration } from '../options/duration.js';
 import { IsDuration } from '../options/is-duration.decorator.js';
 
@@ -27,6 +27,14 @@ export interface PubSubOptions {
   reconnect?: { baseDelay?: Duration; maxDelay?: Duration };
   /** The per-user inbox that `notifyUser` appends to. */
   inbox?: InboxOptions;
+  /**
+   * The largest message `publish`, `broadcast` and `notifyUser` send, in bytes once encoded
+   * (default 1 MiB, from 1 KiB to 512 MiB); a larger one fails with
+   * `RediskitMessageTooLargeError` and nothing is sent. Batches of small messages stay within it
+   * too. Keep it well below the server's `client-output-buffer-limit pubsub` (32 MiB hard,
+   * 8 MiB for 60 s by default): Redis drops a subscriber whose unread messages pass it.
+   */
+  maxMessageSize?: number;
 }
 
 /** How much of a user's notifications is kept for when they come back. */
@@ -42,7 +50,11 @@ export const PUBSUB_DEFAULTS = {
   reconnectMaxDelay: 500,
   inboxMaxLength: 1000,
   inboxRetention: 7 * 24 * 3600 * 1000,
+  maxMessageSize: 1024 * 1024,
 } as const;
+
+/** Bounds of `pubsub.maxMessageSize`: 1 KiB (an envelope needs some room) to Redis' 512 MiB bulk limit. */
+export const MAX_MESSAGE_SIZE_RANGE = { min: 1024, max: 512 * 1024 * 1024 } as const;
 
 class PubSubReconnectDto {
   @IsOptional() @IsDuration() baseDelay?: Duration;
@@ -61,4 +73,5 @@ export class PubSubOptionsDto {
   @IsOptional() @IsString() @IsNotEmpty() source?: string;
   @IsOptional() @ValidateNested() @Type(() => PubSubReconnectDto) reconnect?: PubSubReconnectDto;
   @IsOptional() @ValidateNested() @Type(() => InboxOptionsDto) inbox?: InboxOptionsDto;
+  @IsOptional() @IsInt() @Min(MAX_MESSAGE_SIZE_RANGE.min) @Max(MAX_MESSAGE_SIZE_RANGE.max) maxMessageSize?: number;
 }

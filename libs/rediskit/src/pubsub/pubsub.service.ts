@@ -12,10 +12,11 @@ import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { ScriptBatcher } from '../scripts/script-batcher.js';
 import { inboxAppendScript } from './inbox-append.lua.js';
-import { PublishBatcher } from './publish-batcher.js';
+import { byteLength, PublishBatcher } from './publish-batcher.js';
 import { publishRoutedScript } from './publish-routed.lua.js';
 import { PubSubChannels, type ChannelKind } from './pubsub.channels.js';
-import { encodeBody, encodeFramed } from './pubsub.envelope.js';
+import { encodeBody, encodeFramed, MAX_STREAM_ID_LENGTH } from './pubsub.envelope.js';
+import { RediskitMessageTooLargeError } from './pubsub.errors.js';
 import { PubSubMetrics } from './pubsub.metrics.js';
 import { PUBSUB_DEFAULTS, type PubSubOptions } from './pubsub.options.js';
 import { PubSubSubscriber, type MessageHandler, type SubscribeOptions, type Unsubscribe } from './pubsub.subscriber.js';
@@ -55,8 +56,16 @@ export class PubSubService implements OnModuleDestroy {
   private readonly sharded: boolean;
   private readonly inboxMaxLength: number;
   private readonly inboxRetention: number;
+  /** `pubsub.maxMessageSize`: no PUBLISH carries more bytes. */
+  private readonly maxMessageSize: number;
   /** notifyUser calls of one tick: one inbox script call per slot. */
   private readonly inboxAppends: ScriptBatcher<[string, number]>;
+  /**
+   * One PUBLISH (SPUBLISH on a sharded cluster; on a plain cluster a script on the channel's
+   * slot, see publish-routed.lua) per payload: a message or a batch of one tick's messages, never
+   * over maxMessageSize.
+   */
+  private readonly batcher: PublishBatcher;
 
   constructor(
     registry: RedisRegistry,
@@ -73,6 +82,18 @@ export class PubSubService implements OnModuleDestroy {
     this.sharded = !!options.sharded && this.connection.isCluster;
     this.inboxMaxLength = options.inbox?.maxLength ?? PUBSUB_DEFAULTS.inboxMaxLength;
     this.inboxRetention = toPositiveMs(options.inbox?.retention ?? PUBSUB_DEFAULTS.inboxRetention, 'pubsub.inbox.retention');
+    this.maxMessageSize = options.maxMessageSize ?? PUBSUB_DEFAULTS.maxMessageSize;
+    this.batcher = new PublishBatcher(
+      (redisChannel, payload) =>
+        this.sharded
+          ? (this.connection.run((c) => c.spublish(redisChannel, payload)) as Promise<number>)
+          : this.connection.isCluster
+            ? this.connection.script<number>(publishRoutedScript, [redisChannel], [payload])
+            : this.connection.run((c) => c.publish(redisChannel, payload)),
+      undefined,
+      undefined,
+      this.maxMessageSize,
+    );
     this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect });
     this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2 });
   }
@@ -86,18 +107,21 @@ export class PubSubService implements OnModuleDestroy {
    * Publishes `data` on `channel`. Resolves with the number of subscribers Redis delivered to
    * (on a cluster without sharding: those on the node that took the message).
    * Throws `RediskitArgumentError` for an empty channel, `RediskitSerializationError` for data
-   * the codec cannot encode (functions, symbols, cycles).
+   * the codec cannot encode (functions, symbols, cycles), `RediskitMessageTooLargeError` for a
+   * message over `pubsub.maxMessageSize` once encoded (nothing is sent).
    */
   publish<T>(channel: string, data: T, options: PublishOptions = {}): Promise<number> {
     let redisChannel: string;
     let message: Buffer | string;
+    let bytes: number;
     try {
       redisChannel = this.names.channel(channel);
       message = this.envelope(redisChannel, options.type === undefined ? channel : checkType(options.type), data);
+      bytes = this.checkSize(message, 0, `channel "${channel}"`);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.send('channel', redisChannel, message);
+    return this.send('channel', redisChannel, message, bytes);
   }
 
   /** Handles every message of `channel`. Resolves once Redis confirmed the subscription. */
@@ -121,12 +145,15 @@ export class PubSubService implements OnModuleDestroy {
   /**
    * Sends a notification to one user: appended to the user's inbox stream (kept for
    * `inbox.retention`, about `inbox.maxLength` entries) and published live, in one step.
-   * Resolves with the message id (the inbox entry id).
+   * Resolves with the message id (the inbox entry id). Throws `RediskitMessageTooLargeError`
+   * when the live message would be over `pubsub.maxMessageSize` (nothing is sent or stored).
    */
   async notifyUser<T>(userId: KeyPart, type: string, data: T): Promise<string> {
     const channel = this.names.user(userId);
     const keys = this.names.inboxKeys(userId);
     const body = encodeBody(this.codec, { type: checkType(type), data, ts: Date.now(), source: this.source }, channel);
+    // The live message is `<entry id>\n<body>`; the id is not known yet, so count the longest.
+    this.checkSize(body, MAX_STREAM_ID_LENGTH + 1, `user notification "${type}"`);
     try {
       const [id] = await this.inboxAppends.call(
         [keys.stream, keys.cursor],
@@ -148,12 +175,14 @@ export class PubSubService implements OnModuleDestroy {
   /** Sends a message to every instance's broadcast handlers (e.g. an announcement for all users). */
   broadcast<T>(type: string, data: T): Promise<number> {
     let message: Buffer | string;
+    let bytes: number;
     try {
       message = this.envelope(this.names.broadcast, checkType(type), data);
+      bytes = this.checkSize(message, 0, `broadcast "${type}"`);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.send('broadcast', this.names.broadcast, message);
+    return this.send('broadcast', this.names.broadcast, message, bytes);
   }
 
   /** Handles broadcast messages. */
@@ -180,18 +209,15 @@ export class PubSubService implements OnModuleDestroy {
     return encodeFramed(this.codec, id, { type, data, ts: Date.now(), source: this.source }, redisChannel);
   }
 
-  // One PUBLISH (SPUBLISH on a sharded cluster; on a plain cluster a script on the channel's
-  // slot, see publish-routed.lua) per payload: a message or a batch of one tick's messages.
-  private readonly batcher = new PublishBatcher((redisChannel, payload) =>
-    this.sharded
-      ? (this.connection.run((c) => c.spublish(redisChannel, payload)) as Promise<number>)
-      : this.connection.isCluster
-        ? this.connection.script<number>(publishRoutedScript, [redisChannel], [payload])
-        : this.connection.run((c) => c.publish(redisChannel, payload)),
-  );
+  // The encoded size of a message (plus `extra` bytes sent with it); throws when over the maximum.
+  private checkSize(message: Buffer | string, extra: number, target: string): number {
+    const bytes = byteLength(message);
+    if (bytes + extra > this.maxMessageSize) throw new RediskitMessageTooLargeError(target, bytes + extra, this.maxMessageSize);
+    return bytes;
+  }
 
-  private send(kind: ChannelKind, redisChannel: string, message: Buffer | string): Promise<number> {
-    return this.batcher.publish(redisChannel, message).then(
+  private send(kind: ChannelKind, redisChannel: string, message: Buffer | string, bytes: number): Promise<number> {
+    return this.batcher.publish(redisChannel, message, bytes).then(
       (receivers) => {
         this.metrics.published[kind].inc();
         return receivers;

@@ -16,11 +16,18 @@ export const fixedWindowScript = rateLimitScript(
   'rl_fixed_window',
   `
 if not write then
+  -- what the consume below would answer, without writing
   local count = tonumber(redis.call('GET', key) or 0)
-  if count == 0 then return {1, limit, 0} end
+  if count == 0 then
+    ${LUA_NOW.trim().split('\n').join('\n    ')}
+    local nowMs = math.floor(now)
+    return {1, limit - cost, math.ceil(nowMs - nowMs % window + window - now)}
+  end
   local left = redis.call('PTTL', key)
-  if count + cost > limit then return {0, limit - count, left, left} end
-  return {1, limit - count, left}
+  if count + cost > limit then
+    ${luaRefuse('limit - count', 'left', 'left')}
+  end
+  return {1, limit - count - cost, left}
 end
 local count = redis.call('INCRBY', key, cost)
 if count == cost then

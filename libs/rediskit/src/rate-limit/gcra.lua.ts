@@ -21,10 +21,8 @@ local newTat = tat + interval * cost
 if newTat - horizon - now > 0.001 then
   ${luaRefuse('math.floor((horizon - (tat - now)) / interval + 1e-6)', 'tat - now', 'newTat - horizon - now')}
 end
-if write then
-  redis.call('SET', key, newTat, 'PX', math.ceil(newTat - now))
-  tat = newTat
-end
+if write then redis.call('SET', key, newTat, 'PX', math.ceil(newTat - now)) end
+tat = newTat
 return {1, math.floor((horizon - (tat - now)) / interval + 1e-6), math.ceil(tat - now), 0}
 `,
 );

@@ -50,6 +50,21 @@ describe('MemoryRateLimiter', () => {
     expect(memory.decide('k', p, 1, true)[0]).toBe(1);
   });
 
+  it.each(RATE_LIMIT_ALGORITHMS)('%s: a peek answers exactly what the consume at the same instant decides (property)', (algorithm) => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 3 })), { maxLength: 60 }), fc.boolean(), (steps, boxed) => {
+        const { memory, advance } = limiter();
+        const p = resolvePolicy({ limit: 5, window: 1000, algorithm, name: algorithm, ...(boxed ? { blockDuration: 700 } : {}) });
+        for (const [dt, cost] of steps) {
+          advance(dt);
+          const peeked = memory.decide('k', p, cost, false);
+          expect(memory.decide('k', p, cost, true)).toEqual(peeked);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   // Exact algorithms never admit more than the limit within any window-long span; the bucket
   // algorithms never more than burst plus what refilled.
   it.each<RateLimitAlgorithm>(['sliding-window-log', 'token-bucket', 'gcra'])('%s never over-admits (property)', (algorithm) => {

@@ -31,7 +31,7 @@ export class MemoryRateLimiter {
     this.states = new LRUCache<string, State>({ max: maxKeys });
   }
 
-  /** Decides one call; `write` false only looks. */
+  /** Decides one call; `write` false answers what the call would get, changing nothing. */
   decide(key: string, policy: RateLimitPolicy | ResolvedPolicy, cost: number, write: boolean): RawDecision {
     const p = 'windowMs' in policy ? policy : resolvePolicy(policy);
     const now = this.clock();
@@ -46,8 +46,8 @@ export class MemoryRateLimiter {
     const stateKey = `${p.name}\u0000${p.algorithm}\u0000${key}`;
     const [decision, next] = ALGORITHMS[p.algorithm](this.states.get(stateKey) as never, now, p, cost);
     if (write && decision[0] === 1 && next) this.states.set(stateKey, next);
-    if (write && decision[0] === 0 && p.blockMs > 0) {
-      this.states.set(blockKey, { blockedUntil: now + p.blockMs });
+    if (decision[0] === 0 && p.blockMs > 0) {
+      if (write) this.states.set(blockKey, { blockedUntil: now + p.blockMs });
       return [0, 0, Math.max(decision[2], p.blockMs), p.blockMs];
     }
     return decision;

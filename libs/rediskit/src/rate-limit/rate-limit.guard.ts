@@ -1,6 +1,6 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
+import { ModulesContainer, Reflector } from '@nestjs/core';
+import { createHmac, randomBytes } from 'node:crypto';
 import { RediskitConfigError } from '../errors.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
@@ -10,6 +10,7 @@ import { RateLimitExceededException, RateLimiterUnavailableException } from './r
 import { mostConstrained, rateLimitField, rateLimitPolicyField, type HeaderEntry } from './rate-limit.headers.js';
 import type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './rate-limit.options.js';
 import type { RateLimitDecision } from './rate-limit.policy.js';
+import { apiKeyRoutes } from './api-key-routes.js';
 import { prepare, type PreparedRule } from './rate-limit.rules.js';
 import { RateLimiterService } from './rate-limiter.service.js';
 
@@ -19,20 +20,26 @@ type Headers = Required<Omit<RateLimitHeaderOptions, 'partitionKeySecret'>>;
  * Enforces `@RateLimit` rules and the module's default rules on HTTP routes (Express and
  * Fastify; other contexts pass). Each rule is one Redis round trip (run in parallel); every response carries the
  * IETF `RateLimit` and `RateLimit-Policy` fields, a refused request gets 429 with `Retry-After`
- * (503 when a fail-closed policy could not ask Redis). Partitions are hashed before they reach
- * Redis or a header. Extend it and override `getPartition` or `throwRateLimited` to customize.
+ * (503 when a fail-closed policy could not ask Redis). Partitions are hashed with a secret
+ * before they reach Redis or a header (see `RateLimiterService.partitionKey`). A partition that
+ * cannot be hashed faithfully (a lone UTF-16 surrogate) counts against the client address.
+ * Extend it and override `getPartition` or `throwRateLimited` to customize.
  *
  * @example
  * // app.module.ts: guard every route
  * providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }]
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate {
+export class RateLimitGuard implements CanActivate, OnModuleInit {
   private readonly options: RateLimitOptions;
   private readonly defaults: PreparedRule[];
   private readonly headers: Headers | false;
   private readonly secret: Buffer;
   private readonly routes = new Map<Function, Map<Function, PreparedRule[]>>();
+  // The account of a request's API key, resolved once per request.
+  private readonly accounts = new WeakMap<object, Promise<unknown>>();
+  /** Every module of the app, to find `key: 'apiKey'` rules at boot (property-injected: subclasses keep their constructor). */
+  @Optional() @Inject(ModulesContainer) private readonly modules?: ModulesContainer;
 
   constructor(
     protected readonly reflector: Reflector,
@@ -48,10 +55,21 @@ export class RateLimitGuard implements CanActivate {
         throw new RediskitConfigError([`rateLimit.defaults[${i}]: ${(error as Error).message}`]);
       }
     });
+    if (!this.options.apiKeys) {
+      const problems = defaults.flatMap((rule, i) => (rule.key === 'apiKey' ? [`rateLimit.defaults[${i}]: ${API_KEYS_REQUIRED}`] : []));
+      if (problems.length > 0) throw new RediskitConfigError(problems);
+    }
     const h = this.options.headers;
     this.headers = h === false ? false : { standard: h === true || h?.standard !== false, legacy: typeof h === 'object' && !!h.legacy };
     const secret = typeof h === 'object' ? h.partitionKeySecret : undefined;
     this.secret = secret ? Buffer.from(secret) : randomBytes(32);
+  }
+
+  /** Refuses to boot when a route has a `key: 'apiKey'` rule and `rateLimit.apiKeys` is not set. */
+  onModuleInit(): void {
+    if (this.options.apiKeys || !this.modules) return;
+    const routes = apiKeyRoutes(this.modules);
+    if (routes.length > 0) throw new RediskitConfigError(routes.map((route) => `@RateLimit on ${route}: ${API_KEYS_REQUIRED}`));
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -64,8 +82,9 @@ export class RateLimitGuard implements CanActivate {
 
     const entries = await Promise.all(
       rules.map(async ({ rule, named, policy }): Promise<HeaderEntry> => {
-        const partition = await this.getPartition(rule, context, request);
-        const decision = await this.limiter.consume(digest(partition), named);
+        let partition = await this.getPartition(rule, context, request);
+        if (!wellFormed(partition)) partition = this.ipPartition(rule, context, request);
+        const decision = await this.limiter.consume(await this.limiter.partitionKey(partition), named);
         return { policy, decision, partitionKey: createHmac('sha256', this.secret).update(partition).digest().subarray(0, 16) };
       }),
     );
@@ -84,22 +103,29 @@ export class RateLimitGuard implements CanActivate {
    * scope is global) and who is asking.
    */
   protected async getPartition(rule: RateLimitRule, context: ExecutionContext, request: any): Promise<string> {
-    const route = rule.scope === 'global' ? '*' : `${context.getClass().name}.${context.getHandler().name}`;
     const key = rule.key ?? 'ip';
+    if (key === 'route') return `${routeOf(rule, context)}|route`;
     let who: string | undefined;
-    if (key === 'route') return `${route}|route`;
-    if (key === 'user') {
-      const id = this.options.user ? this.options.user(request) : (request.user?.id ?? request.user?.sub);
-      if (id !== undefined && id !== null && id !== '') who = `user:${id}`;
-    } else if (key === 'apiKey') {
-      const value = headerOf(request, this.options.apiKeyHeader ?? 'x-api-key');
-      if (value) who = `apikey:${value}`;
-    } else if (typeof key === 'function') {
-      const value = await key(context);
-      if (value !== undefined && value !== null && value !== '') who = `fn:${value}`;
-    }
-    who ??= `ip:${clientIp(request, this.options.ipv6Subnet ?? 64) ?? 'unknown'}`;
-    return `${route}|${who}`;
+    if (key === 'user') who = tagged('user', this.options.user ? this.options.user(request) : (request.user?.id ?? request.user?.sub));
+    else if (key === 'apiKey') who = tagged('account', await this.accountOf(request));
+    else if (typeof key === 'function') who = tagged('fn', await key(context));
+    return who === undefined ? this.ipPartition(rule, context, request) : `${routeOf(rule, context)}|${who}`;
+  }
+
+  /** The partition of the client address: where requests nobody could be named for fall. */
+  protected ipPartition(rule: RateLimitRule, context: ExecutionContext, request: any): string {
+    return `${routeOf(rule, context)}|ip:${clientIp(request, this.options.ipv6Subnet ?? 64) ?? 'unknown'}`;
+  }
+
+  // The account id `rateLimit.apiKeys` gives the request's API key (undefined without a key).
+  private accountOf(request: any): Promise<unknown> {
+    const value = headerOf(request, this.options.apiKeyHeader ?? 'x-api-key');
+    const resolve = this.options.apiKeys;
+    if (!value || !resolve) return Promise.resolve(undefined);
+    if (typeof request !== 'object' || request === null) return Promise.resolve(resolve(value, request));
+    let account = this.accounts.get(request);
+    if (!account) this.accounts.set(request, (account = Promise.resolve(resolve(value, request))));
+    return account;
   }
 
   /** Throws 429 (or 503 when a fail-closed policy could not ask Redis). */
@@ -145,10 +171,21 @@ export class RateLimitGuard implements CanActivate {
   }
 }
 
-// Redis keys hold a digest of the partition: bounded length, no raw IP, user id or API key.
-function digest(partition: string): string {
-  return createHash('sha256').update(partition).digest('base64url').slice(0, 22);
+const API_KEYS_REQUIRED = "key 'apiKey' needs rateLimit.apiKeys, the resolver of API keys to accounts (unrecognised keys would each get a quota of their own)";
+
+function routeOf(rule: RateLimitRule, context: ExecutionContext): string {
+  return rule.scope === 'global' ? '*' : `${context.getClass().name}.${context.getHandler().name}`;
 }
+
+// `kind:value` for a value that names a partition faithfully, else undefined (the IP decides):
+// objects would all print as [object Object], and a lone surrogate hashes like U+FFFD.
+function tagged(kind: string, value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? `${kind}:${value}` : undefined;
+  if (typeof value === 'bigint') return `${kind}:${value}`;
+  return typeof value === 'string' && value !== '' && wellFormed(value) ? `${kind}:${value}` : undefined;
+}
+
+const wellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 function headerOf(request: any, name: string): string | undefined {
   const value = request.headers?.[name.toLowerCase()];

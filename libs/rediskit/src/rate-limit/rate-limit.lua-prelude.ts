@@ -13,7 +13,7 @@ export const RATE_LIMIT_REPLY = 4;
  * Per decision:
  * KEYS     the algorithm's state, then (only when block ms > 0) the penalty-box marker, in the
  *          same slot: `key` and `blockKey` in the body
- * ARGV     limit, window ms, cost (negative to peek: decide without writing anything),
+ * ARGV     limit, window ms, cost (negative to peek: answer what consume would, writing nothing),
  *          capacity (burst), block ms
  *
  * The body sees `key`, `blockKey`, `limit`, `window`, `cost` (positive), `write`, `capacity`
@@ -48,13 +48,13 @@ return out
 }
 
 /**
- * The Lua that refuses a call: opens the penalty box when the policy has one (consume only),
- * else returns the refusal.
+ * The Lua that refuses a call: with a penalty box, opens it (consume only: a peek answers
+ * what the consume would, without opening it), else returns the refusal.
  */
 export function luaRefuse(remaining: string, resetMs: string, retryMs: string): string {
   return `do
-  if write and blockMs > 0 then
-    redis.call('SET', blockKey, '1', 'PX', blockMs)
+  if blockMs > 0 then
+    if write then redis.call('SET', blockKey, '1', 'PX', blockMs) end
     return {0, 0, math.max(math.ceil(${resetMs}), blockMs), blockMs}
   end
   return {0, ${remaining}, math.ceil(${resetMs}), math.ceil(${retryMs})}

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateBy, ValidateNested, type ValidationOptions } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateBy, ValidateNested, type ValidationOptions } from 'class-validator';
 import { IsDuration } from '../options/is-duration.decorator.js';
 import type { Duration } from '../options/duration.js';
 import { MAX_UNITS, RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm, type RateLimitFailurePolicy } from './rate-limit.policy.js';
@@ -41,6 +41,8 @@ export class RateLimitOptionsDto {
   @IsOptional() @check('isHeaders', isHeaders, 'must be a boolean or { standard?: boolean, legacy?: boolean, partitionKeySecret?: string }') headers?: unknown;
   @IsOptional() @IsInt() @Min(0) @Max(128) ipv6Subnet?: number;
   @IsOptional() @IsString() apiKeyHeader?: string;
+  @IsOptional() @check('isFunction', (v) => typeof v === 'function', 'must be a function (key, request) => accountId | null') apiKeys?: unknown;
+  @IsOptional() @IsString() @MinLength(16) keySecret?: string;
   @IsOptional() @check('isFunction', (v) => typeof v === 'function', 'must be a function (request) => id') user?: unknown;
   @IsOptional() @IsInt() @Min(1) memoryMaxKeys?: number;
 }

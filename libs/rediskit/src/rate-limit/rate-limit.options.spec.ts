@@ -41,6 +41,26 @@ describe('rateLimit options', () => {
     expect(build).toThrow(/rateLimit\.defaults\[0\]: policy\.burst applies to token-bucket and gcra only/);
   });
 
+  it("a default rule with key 'apiKey' needs rateLimit.apiKeys", () => {
+    const build = (apiKeys?: () => null) => () => new RateLimitGuard(new Reflector(), {} as RateLimiterService, { connection: {}, rateLimit: { apiKeys, defaults: [{ limit: 5, window: '1m' }, { name: 'k', limit: 5, window: '1m', key: 'apiKey' }] } });
+    expect(build()).toThrow(RediskitConfigError);
+    expect(build()).toThrow(/rateLimit\.defaults\[1\]: key 'apiKey' needs rateLimit\.apiKeys/);
+    expect(build(() => null)).not.toThrow();
+  });
+
+  it('keySecret must be at least 16 characters; apiKeys a function', () => {
+    const problems = (rateLimit: object) => {
+      try {
+        validateModuleOptions({ connection: { url: 'redis://x:1' }, rateLimit });
+        return '';
+      } catch (e) {
+        return (e as RediskitConfigError).problems.join('\n');
+      }
+    };
+    expect(problems({ keySecret: 'short', apiKeys: 'keys' })).toMatch(/keySecret[\s\S]*apiKeys|apiKeys[\s\S]*keySecret/);
+    expect(problems({ keySecret: 'x'.repeat(16), apiKeys: () => null })).toBe('');
+  });
+
   it('@RateLimit rejects a bad rule when the class is defined', () => {
     expect(() => RateLimit({ limit: 5, window: '1m', cost: 9 })).toThrow(RediskitArgumentError);
     expect(() => RateLimit({ limit: 5, window: '1m', key: 'cookie' as never })).toThrow(/rule\.key/);

@@ -6,9 +6,15 @@ import type { RateLimitFailurePolicy, RateLimitPolicy } from './rate-limit.polic
  * - `'ip'` the client address (from the framework's trust-proxy setting; IPv6 grouped by /64),
  * - `'user'` the authenticated user (`options.user(req)`, by default `req.user.id ?? req.user.sub`;
  *   the IP when there is none),
- * - `'apiKey'` the API key header (`options.apiKeyHeader`, default `x-api-key`; the IP when absent),
+ * - `'apiKey'` the account of the API key in `options.apiKeyHeader` (default `x-api-key`), as
+ *   `options.apiKeys` resolves it: keys of one account share its quota; a missing or unknown
+ *   key counts against the client address. Requires `options.apiKeys` (checked at boot).
  * - `'route'` the route itself: every client shares one quota,
  * - a function of the execution context returning the partition (the IP when it returns nothing).
+ *
+ * A user id, account id or function result that is not a non-empty string or a finite number,
+ * or a string holding a lone UTF-16 surrogate (it would share a hash with U+FFFD), counts
+ * against the client address too.
  */
 export type RateLimitKey =
   | 'ip'
@@ -66,6 +72,22 @@ export interface RateLimitOptions {
   ipv6Subnet?: number;
   /** Header read by `key: 'apiKey'` (default `x-api-key`). */
   apiKeyHeader?: string;
+  /**
+   * Resolves an API key to the account it belongs to, or `null` when the app does not know the
+   * key. `key: 'apiKey'` counts per account; unknown and missing keys count against the client
+   * address, so inventing keys neither buys quota nor allows unlimited guessing. Called once
+   * per request (however many rules use it); cache lookups in it as you would for auth.
+   *
+   * @example
+   * apiKeys: async (key) => (await db.apiKeys.find(sha256(key)))?.accountId ?? null
+   */
+  apiKeys?: (key: string, request: any) => string | number | null | undefined | Promise<string | number | null | undefined>;
+  /**
+   * Secret of the keyed hash (HMAC-SHA256) that names a partition's Redis keys (at least 16
+   * characters; give every instance the same). Default: a random secret the first instance
+   * stores in Redis (`…:ratelimit:key-secret`) and every instance reads.
+   */
+  keySecret?: string;
   /** How `key: 'user'` finds the user id (default `req.user?.id ?? req.user?.sub`). */
   user?: (request: any) => string | number | undefined | null;
   /** Partitions the `memory` failure policy tracks per instance (default 10 000). */

@@ -69,7 +69,7 @@ export interface RateLimitDecision {
   allowed: boolean;
   /** The policy's limit (`burst` for token-bucket and gcra when set). */
   limit: number;
-  /** Units still available after this call. */
+  /** Units still available after this call (peek: after a call of this cost, as consume would leave them). */
   remaining: number;
   /** Ms until the quota is fully restored if nothing else is consumed. */
   resetMs: number;

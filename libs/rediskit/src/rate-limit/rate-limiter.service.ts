@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { RedisRegistry } from '../connection/redis.registry.js';
@@ -12,7 +13,9 @@ import { ScriptBatcher } from '../scripts/script-batcher.js';
 import { ScriptRunner, type ScriptArg } from '../scripts/script-runner.js';
 import { fixedWindowScript } from './fixed-window.lua.js';
 import { gcraScript } from './gcra.lua.js';
+import { keySecretScript } from './key-secret.lua.js';
 import { MemoryRateLimiter, type RawDecision } from './memory-rate-limiter.js';
+import { PartitionSecret } from './partition-secret.js';
 import type { RateLimitOptions } from './rate-limit.options.js';
 import {
   algorithmTag,
@@ -48,6 +51,10 @@ interface Plan {
 
 /** Key feature segment of every rate-limit key: `prefix:app:env:ratelimit:{partition}:policy:algo`. */
 export const RATE_LIMIT_FEATURE = 'ratelimit';
+
+// Prefix of the partition hash input: the same secret used for the `pk` header parameter
+// (headers.partitionKeySecret) then still gives a value unrelated to the Redis key.
+const PARTITION_DOMAIN = 'rediskit:ratelimit:partition\n';
 
 // How long a fail-closed refusal tells the client to wait: Redis may be back by then.
 const CLOSED_RETRY_MS = 1000;
@@ -105,6 +112,7 @@ export class RateLimiterService {
   // Bound counters per policy name (no label hashing per call), plans per resolved policy.
   private readonly perPolicy = new Map<string, { allowed: BoundCounter; blocked: BoundCounter }>();
   private readonly plans = new WeakMap<ResolvedPolicy, Plan>();
+  private readonly secret: PartitionSecret;
 
   private constructor(
     private readonly connection: RedisConnection,
@@ -113,6 +121,8 @@ export class RateLimiterService {
     /** The validated `rateLimit` options. */
     readonly options: RateLimitOptions,
   ) {
+    const secretKey = keyspace.key(RATE_LIMIT_FEATURE, 'key-secret');
+    this.secret = new PartitionSecret((candidate) => this.runScript<string | null>(keySecretScript, [secretKey], [candidate]), options.keySecret);
     const target = { isCluster: connection.isCluster, run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn) };
     this.batchers = Object.fromEntries(
       RATE_LIMIT_ALGORITHMS.map((a) => [a, new ScriptBatcher<RawDecision>(target, SCRIPTS[a], { width: RATE_LIMIT_REPLY })]),
@@ -157,7 +167,9 @@ export class RateLimiterService {
   }
 
   /**
-   * Reports what `consume` would decide now, without consuming or opening a penalty box.
+   * Reports what `consume` would decide now, without consuming or opening a penalty box: the
+   * same `allowed`, `remaining` (what would be left after `cost` units), `resetMs` and
+   * `retryAfterMs` (with a `blockDuration`, a refusal reports the box consume would open).
    *
    * @example
    * const { remaining } = await limiter.peek(userId, RateLimitPresets.API_DEFAULT);
@@ -165,6 +177,20 @@ export class RateLimiterService {
   peek(key: KeyPart, policy: RateLimitPolicy, options?: { cost?: number }): Promise<RateLimitDecision> {
     const p = resolvePolicy(policy);
     return this.decide(key, p, options?.cost === undefined ? p.cost : checkCost(p, options.cost), false);
+  }
+
+  /**
+   * The Redis key part of a partition (what `RateLimitGuard` passes to `consume`): a keyed hash
+   * (HMAC-SHA256, 22 base64url characters) with `rateLimit.keySecret`, or else the secret
+   * shared by every instance through Redis. It never shows an IP, user id or API key, and one
+   * cannot be checked against a guess without the secret.
+   *
+   * @example
+   * await limiter.consume(await limiter.partitionKey(`login|ip:${ip}`), loginPolicy);
+   */
+  async partitionKey(partition: string): Promise<string> {
+    const secret = await this.secret.get();
+    return createHmac('sha256', secret).update(PARTITION_DOMAIN).update(partition).digest('base64url').slice(0, 22);
   }
 
   /**
@@ -303,12 +329,12 @@ export class RateLimiterService {
   private fallbackDecision(key: string, p: ResolvedPolicy, cost: number, write: boolean, mode: RateLimitFailurePolicy): RawDecision {
     if (mode === 'memory') return this.memory.decide(key, p, cost, write);
     if (mode === 'closed') return [0, 0, CLOSED_RETRY_MS, CLOSED_RETRY_MS];
-    return [1, p.capacity - (write ? cost : 0), 0, 0];
+    return [1, p.capacity - cost, 0, 0];
   }
 }
 
 function linkTo(client: RedisClient): LimiterLink {
-  return { client, runner: new ScriptRunner(client).define(throttlerIncrementScript) };
+  return { client, runner: new ScriptRunner(client).define(throttlerIncrementScript, keySecretScript) };
 }
 
 /** Resolves when `p` settles or after `ms`, whichever comes first (never rejects). */

@@ -44,9 +44,9 @@ if write then
     redis.call('HSET', key, 'w', start, 'c', cost, 'p', prev)
     redis.call('PEXPIREAT', key, start + 2 * window)
   end
-  curr = curr + cost
-  used = used + cost
 end
+curr = curr + cost
+used = used + cost
 local reset = 0
 if curr > 0 then reset = 2 * window - elapsed elseif prev > 0 then reset = window - elapsed end
 return {1, math.max(0, math.floor(limit - used + 1e-9)), math.ceil(reset), 0}

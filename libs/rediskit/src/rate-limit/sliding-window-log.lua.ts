@@ -34,11 +34,7 @@ if write then
     redis.call('ZADD', key, now, string.format('%.3f:%d', now, count + i))
   end
   redis.call('PEXPIRE', key, math.ceil(window))
-  count = count + cost
-  return {1, limit - count, math.ceil(window), 0}
 end
-if count == 0 then return {1, limit, 0, 0} end
-local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-return {1, limit - count, math.ceil(tonumber(newest[2]) + window - now), 0}
+return {1, limit - count - cost, math.ceil(window), 0}
 `,
 );

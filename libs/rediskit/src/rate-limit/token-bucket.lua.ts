@@ -21,8 +21,8 @@ end
 if tokens + 1e-9 < cost then
   ${luaRefuse('math.floor(tokens + 1e-9)', '(capacity - tokens) / rate', '(cost - tokens) / rate')}
 end
+tokens = tokens - cost
 if write then
-  tokens = tokens - cost
   redis.call('HSET', key, 't', tokens, 'ts', now)
   redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / rate))
 end
