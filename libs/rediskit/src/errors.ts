@@ -35,8 +35,27 @@ export class RediskitArgumentError extends RediskitError {
 
 /** Redis could not be reached (boot, or a command while the connection is down). */
 export class RediskitConnectionError extends RediskitError {
+  constructor(message: string, options?: { cause?: unknown }, code = 'CONNECTION') {
+    super(code, message, options);
+  }
+}
+
+/**
+ * A Redis call did not settle within its time budget (the capability's `commandTimeout`):
+ * Redis is slow or hung, or the connection was not ready in time. The command may still run
+ * later; capabilities whose commands have side effects send them with a deadline in Redis
+ * time, so those do nothing when they run late.
+ */
+export class RediskitTimeoutError extends RediskitConnectionError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('CONNECTION', message, options);
+    super(message, options, 'TIMEOUT');
+  }
+}
+
+/** Redis answered a command with an error (a script error, WRONGTYPE, OOM, NOPERM...). */
+export class RediskitCommandError extends RediskitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('COMMAND', message, options);
   }
 }
 
