@@ -35,6 +35,7 @@ export class CacheBus {
     private readonly channel: string,
     readonly instanceId: string,
     private readonly handlers: BusHandlers,
+    private readonly budget = connection.commandTimeout,
   ) {}
 
   /** True while the subscriber is connected and subscribed. */
@@ -117,7 +118,7 @@ export class CacheBus {
   /** Publishes now (invalidations: the caller learns whether it went out), in parts receivers accept. */
   async publish(message: BusMessage): Promise<void> {
     const at = Date.now();
-    await Promise.all(splitBusMessage(message).map((part) => this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...part, at })))));
+    await Promise.all(splitBusMessage(message).map((part) => this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...part, at })), this.budget)));
   }
 
   /** Queues written keys; they go out together at the end of this event-loop turn. */

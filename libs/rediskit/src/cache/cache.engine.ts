@@ -42,6 +42,8 @@ export interface EngineDeps {
   tagHashKey: string;
   busChannel: string | false;
   writeBehind?: WriteBehindQueue;
+  /** Time budget of each Redis call (`cache.commandTimeout`, else the connection's). */
+  budget: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -77,14 +79,20 @@ export class CacheEngine {
   constructor(private readonly deps: EngineDeps) {
     this.memory = deps.memory ? new MemoryLayer(deps.memory, deps.codec) : undefined;
     this.bus = deps.busChannel
-      ? new CacheBus(deps.connection, deps.busChannel, this.instanceId, {
-          message: (m) => this.onBusMessage(m),
-          lost: () => this.onBusLost(),
-          dropped: (reason) => this.stats.busMessageDropped(reason),
-        })
+      ? new CacheBus(
+          deps.connection,
+          deps.busChannel,
+          this.instanceId,
+          {
+            message: (m) => this.onBusMessage(m),
+            lost: () => this.onBusLost(),
+            dropped: (reason) => this.stats.busMessageDropped(reason),
+          },
+          deps.budget,
+        )
       : undefined;
-    this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memoryTrusted);
-    this.lock = new CacheLock(deps.connection);
+    this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memoryTrusted, deps.budget);
+    this.lock = new CacheLock(deps.connection, deps.budget);
     this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory?.size ?? 0, bytes: this.memory?.bytes ?? 0 }));
   }
 
@@ -186,7 +194,7 @@ export class CacheEngine {
     let entry: CacheEntry | undefined;
     // GET inlined (not via readL2): one async frame less on the hot L2 path.
     try {
-      const bytes = await this.deps.connection.run((c) => c.getBuffer(full));
+      const bytes = await this.deps.connection.run((c) => c.getBuffer(full), this.deps.budget);
       entry = bytes === null ? undefined : this.entryOf(ns, full, bytes);
       if (entry?.tags && !(await this.tags.isValid(entry.tags))) entry = undefined;
     } catch {
@@ -212,7 +220,7 @@ export class CacheEngine {
 
   /** The entry in Redis if present and its tags are current. Throws on Redis errors. */
   private async readL2(ns: NamespaceRef, full: string): Promise<{ entry: CacheEntry; bytes: Buffer } | undefined> {
-    const bytes = await this.deps.connection.run((c) => c.getBuffer(full));
+    const bytes = await this.deps.connection.run((c) => c.getBuffer(full), this.deps.budget);
     if (bytes === null) return undefined;
     const entry = this.entryOf(ns, full, bytes);
     if (entry === undefined) return undefined;
@@ -542,7 +550,7 @@ export class CacheEngine {
     // Redis just failed a read for this call: do not wait on it again; memory still gets the value.
     if (!writeRedis) ns.stats.failedWrites++;
     else try {
-      await this.deps.connection.run((c) => c.set(full, encodeEntry(entry), 'PX', Math.ceil(retain)));
+      await this.deps.connection.run((c) => c.set(full, encodeEntry(entry), 'PX', Math.ceil(retain)), this.deps.budget);
       this.bus?.queueKeys([full]);
     } catch {
       ns.stats.failedWrites++;

@@ -1,4 +1,5 @@
 import { RediskitCommandError, RediskitConnectionError, RediskitError, RediskitTimeoutError } from '../errors.js';
+import { isExpiredReply } from '../scripts/deadline.js';
 import { redactedError } from './redacted-error.js';
 
 /** Who hears how each call ended: the circuit breaker. */
@@ -15,6 +16,9 @@ export interface CallObserver {
 export function rediskitErrorOf(error: unknown, address: string): RediskitError {
   if (error instanceof RediskitError) return error;
   const message = (error as Error)?.message ?? String(error);
+  if ((error as Error)?.name === 'ReplyError' && isExpiredReply(message)) {
+    return new RediskitTimeoutError(`Redis at ${address} ran the call after its deadline and changed nothing`, { cause: redactedError(error) });
+  }
   if ((error as Error)?.name === 'ReplyError') return new RediskitCommandError(`Redis at ${address} answered: ${message}`, { cause: redactedError(error) });
   return new RediskitConnectionError(`Redis at ${address}: ${message}`, { cause: redactedError(error) });
 }

@@ -5,6 +5,8 @@ import type { LuaScript } from '../scripts/lua-script.js';
 import { ScriptRunner, type ScriptArg } from '../scripts/script-runner.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { settleWithin } from './call-budget.js';
+import { RedisClock } from './redis-clock.js';
+import { deadlineWithin } from '../scripts/deadline.js';
 import { connectClient, createClient, describeConnection, type RedisClient } from './client.factory.js';
 import { connectionDefaults } from '../options/connection-defaults.js';
 import { RediskitConnectionError, RediskitTimeoutError } from '../errors.js';
@@ -40,6 +42,8 @@ export class RedisConnection {
   readonly breaker: CircuitBreaker;
   /** Where this connection points, for messages (no credentials). */
   readonly address: string;
+  /** Redis' clock as seen from here (read at every `ready`). */
+  readonly clock = new RedisClock();
   private readonly scripts: ScriptRunner;
   private readonly logger: Logger;
   private readonly duplicates = new Set<RedisClient>();
@@ -64,7 +68,10 @@ export class RedisConnection {
     this.logger = new Logger(`Redis:${name}`);
     this.client = this.watch(createClient(name, options));
     this.breaker = new CircuitBreaker(name, breaker, () => this.ping(Math.min(this.commandTimeout, 1000)));
-    this.client.on('ready', () => this.breaker.nudge());
+    this.client.on('ready', () => {
+      this.breaker.nudge();
+      this.readClock();
+    });
     this.scripts = new ScriptRunner(this.client);
   }
 
@@ -116,17 +123,32 @@ export class RedisConnection {
     return settleWithin(fn(client), budget, this.breaker, this.address);
   }
 
+  /** The Redis time by which a script with side effects, sent now within `budget` ms, must run. */
+  deadline(budget = this.commandTimeout): number {
+    return deadlineWithin(this.clock.now(), budget);
+  }
+
   /** One PING within `budget` ms, outside the circuit (the breaker's probe, health checks). */
   ping(budget = this.commandTimeout): Promise<unknown> {
     return settleWithin(this.client.ping(), budget, { recordSuccess() {}, recordFailure() {} }, this.address);
   }
 
   private scriptVia<T>(method: 'run' | 'runBuffer', script: LuaScript, keys: string[], args: ScriptArg[], budget: number): Promise<T> {
+    if (script.deadline) args = [...args, this.deadline(budget)];
     return this.call(this.client, budget, () => {
       const pending = this.scripts[method]<T>(script, keys, args);
       if (!this.isCluster) return pending;
       return pending.catch((e) => this.retryRedirected(e, () => this.redirectScripts![method]<T>(script, keys, args)));
     });
+  }
+
+  // TIME's reply is taken to be from the middle of the round trip: off by at most half of it.
+  private readClock(): void {
+    const sent = performance.now();
+    this.client.time().then(
+      ([seconds, micros]) => this.clock.observe(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + (performance.now() - sent) / 2),
+      () => undefined, // the next `ready` reads it again
+    );
   }
 
   // The connection is down or still connecting: wait for it within the budget, then send with

@@ -57,6 +57,8 @@ export class PubSubService implements OnModuleDestroy {
   private readonly inboxRetention: number;
   /** notifyUser calls of one tick: one inbox script call per slot. */
   private readonly inboxAppends: ScriptBatcher<[string, number]>;
+  /** Time budget of each Redis call (`pubsub.commandTimeout`, else the connection's). */
+  private readonly budget: number;
 
   constructor(
     registry: RedisRegistry,
@@ -74,7 +76,8 @@ export class PubSubService implements OnModuleDestroy {
     this.inboxMaxLength = options.inbox?.maxLength ?? PUBSUB_DEFAULTS.inboxMaxLength;
     this.inboxRetention = toPositiveMs(options.inbox?.retention ?? PUBSUB_DEFAULTS.inboxRetention, 'pubsub.inbox.retention');
     this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect });
-    this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2 });
+    this.budget = toPositiveMs(options.commandTimeout ?? this.connection.commandTimeout, 'pubsub.commandTimeout');
+    this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2, budget: this.budget });
   }
 
   /** True when channels are sharded (a cluster with `pubsub.sharded`). */
@@ -163,7 +166,7 @@ export class PubSubService implements OnModuleDestroy {
 
   /** The inbox of one user: `fetch({ since, limit })`, `ack(id)`, `clear()`. */
   inbox(userId: KeyPart): UserInbox {
-    return new UserInbox(this.connection, this.codec, this.names.inboxKeys(userId), this.inboxRetention);
+    return new UserInbox(this.connection, this.codec, this.names.inboxKeys(userId), this.inboxRetention, this.budget);
   }
 
   onModuleDestroy(): void {
@@ -184,10 +187,10 @@ export class PubSubService implements OnModuleDestroy {
   // slot, see publish-routed.lua) per payload: a message or a batch of one tick's messages.
   private readonly batcher = new PublishBatcher((redisChannel, payload) =>
     this.sharded
-      ? (this.connection.run((c) => c.spublish(redisChannel, payload)) as Promise<number>)
+      ? (this.connection.run((c) => c.spublish(redisChannel, payload), this.budget) as Promise<number>)
       : this.connection.isCluster
-        ? this.connection.script<number>(publishRoutedScript, [redisChannel], [payload])
-        : this.connection.run((c) => c.publish(redisChannel, payload)),
+        ? this.connection.script<number>(publishRoutedScript, [redisChannel], [payload], this.budget)
+        : this.connection.run((c) => c.publish(redisChannel, payload), this.budget),
   );
 
   private send(kind: ChannelKind, redisChannel: string, message: Buffer | string): Promise<number> {

@@ -114,7 +114,11 @@ export class RateLimiterService {
     /** The validated `rateLimit` options. */
     readonly options: RateLimitOptions,
   ) {
-    const target = { isCluster: connection.isCluster, run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn) };
+    const target = {
+      isCluster: connection.isCluster,
+      run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn),
+      deadline: () => connection.deadline(this.budget),
+    };
     this.batchers = Object.fromEntries(
       RATE_LIMIT_ALGORITHMS.map((a) => [a, new ScriptBatcher<RawDecision>(target, SCRIPTS[a], { width: RATE_LIMIT_REPLY })]),
     ) as Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
@@ -222,7 +226,8 @@ export class RateLimiterService {
 
   /** Runs a rate-limit Lua script like {@link execute}. */
   runScript<T>(script: LuaScript, keys: string[], args: ScriptArg[]): Promise<T> {
-    return this.execute(() => this.link!.runner.run<T>(script, keys, args));
+    const withDeadline = script.deadline ? [...args, this.connection.deadline(this.budget)] : args;
+    return this.execute(() => this.link!.runner.run<T>(script, keys, withDeadline));
   }
 
   /** Records that a decision came from the failure policy; logs once per outage. */
