@@ -290,7 +290,7 @@ export class CacheEngine {
     // A stale value within grace is served at once; one refresh runs behind it.
     if (stale && Date.now() < stale.entry.expiresAt + o.grace) {
       ns.stats.staleServed++;
-      this.refreshInBackground(ns, full, loader, o, stale);
+      if (!this.inflight.has(full)) this.refreshInBackground(ns, full, loader, o, stale);
       return this.handOut(stale, full).value as T;
     }
     let flight = this.inflight.get(full);
@@ -505,7 +505,9 @@ export class CacheEngine {
   }
 
   private refreshInBackground<T>(ns: NamespaceRef, full: string, loader: () => T | Promise<T>, o: CallOptions, stale: Found | undefined): void {
-    if (this.refreshing.has(full) || this.inflight.has(full)) return;
+    // Not `inflight`: a stale value read from Redis is returned by the flight itself, and the
+    // refresh must still run behind it.
+    if (this.refreshing.has(full)) return;
     const run = this.load(ns, full, loader, o, stale, false, true).catch((e: Error) => {
       this.logger.debug(`background refresh of "${full}" failed: ${e.message}`);
     });
