@@ -85,7 +85,8 @@ export class CacheEngine {
           this.instanceId,
           {
             message: (m) => this.onBusMessage(m),
-            lost: () => this.onBusLost(),
+            lost: () => undefined, // memory is no longer trusted (bus.healthy), and kept for outages
+            restored: () => this.onBusRestored(),
             dropped: (reason) => this.stats.busMessageDropped(reason),
           },
           deps.budget,
@@ -644,7 +645,11 @@ export class CacheEngine {
     }
   }
 
-  private onBusLost(): void {
+  // While the bus was down, invalidations from other instances were missed. Memory was not
+  // trusted meanwhile (reads went to Redis; memory answered only when Redis did not), and is
+  // reconciled before it is trusted again: every entry and tag version is dropped, and reads
+  // that started before now do not fill memory with what they read.
+  private onBusRestored(): void {
     this.memory?.clear();
     this.tags.clear();
     this.floorEpoch = ++this.epoch;
