@@ -33,8 +33,16 @@ export class RediskitArgumentError extends RediskitError {
   }
 }
 
-/** Redis could not be reached (boot, or a command while the connection is down). */
+/**
+ * Redis could not be reached (boot, or a command while the connection is down). Shaped as an
+ * http-errors error (`status` = `statusCode` = 503, `expose` false), so Nest's own exception
+ * filter, Express and Fastify answer `503 Service Unavailable` — without the message, which
+ * names a Redis address — when a handler lets it through.
+ */
 export class RediskitConnectionError extends RediskitError {
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly expose = false;
   constructor(message: string, options?: { cause?: unknown }, code = 'CONNECTION') {
     super(code, message, options);
   }
@@ -59,8 +67,11 @@ export class RediskitCommandError extends RediskitError {
   }
 }
 
-/** The circuit breaker is open: the call failed fast without touching Redis. */
+/** The circuit breaker is open: the call failed fast without touching Redis (HTTP 503, as {@link RediskitConnectionError}). */
 export class RediskitCircuitOpenError extends RediskitError {
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly expose = false;
   constructor(readonly connection: string) {
     super('CIRCUIT_OPEN', `Circuit breaker for Redis connection "${connection}" is open`);
   }
