@@ -75,8 +75,8 @@ export class PubSubService implements OnModuleDestroy {
     this.sharded = !!options.sharded && this.connection.isCluster;
     this.inboxMaxLength = options.inbox?.maxLength ?? PUBSUB_DEFAULTS.inboxMaxLength;
     this.inboxRetention = toPositiveMs(options.inbox?.retention ?? PUBSUB_DEFAULTS.inboxRetention, 'pubsub.inbox.retention');
-    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect });
     this.budget = toPositiveMs(options.commandTimeout ?? this.connection.commandTimeout, 'pubsub.commandTimeout');
+    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect, budget: this.budget });
     this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2, budget: this.budget });
   }
 
