@@ -173,9 +173,23 @@ export function cacheFeatures(topology: string, connection: () => RedisConnectio
       await eventually(async () => (await cache.get(k)) === 'v2');
       expect(calls).toBe(2);
       expect(cache.stats().staleServed).toBeGreaterThan(0);
-      // another instance, memory empty, gets the stale value from Redis within grace too
+      // another instance, memory empty, gets the stale value from Redis within grace too, and
+      // that read refreshes it behind the caller
       await sleep(150);
       expect(await other.cache.getOrSet(k, load, { ttl: 100, grace: '10s' })).toBe('v2');
+      await eventually(async () => calls === 3 && (await other.cache.get(k)) === 'v3');
+    });
+
+    it('grace refreshes a value read from Redis (memory skipped): the loader runs again behind the stale answer', async () => {
+      const k = key();
+      let calls = 0;
+      const load = async () => `v${++calls}`;
+      const options = { ttl: 100, grace: '10s', skipL1: true };
+      expect(await cache.getOrSet(k, load, options)).toBe('v1');
+      await sleep(150);
+      expect(await cache.getOrSet(k, load, options)).toBe('v1'); // stale, within grace
+      await eventually(async () => (await cache.getOrSet(k, load, options)) === 'v2');
+      expect(calls).toBe(2);
     });
 
     it('staleIfError serves the expired value when the loader fails, and only then', async () => {

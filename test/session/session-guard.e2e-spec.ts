@@ -188,6 +188,9 @@ describe('SessionGuard (global) on an HTTP app', () => {
     breaker.open();
     await me().expect(503);
     await http().get('/public').expect(200);
+    // the login route calls SessionService.create itself: Nest's own filter answers 503
+    const refused = await http().post('/login').send({ user: 'ida' }).expect(503);
+    expect(refused.body).toEqual({ statusCode: 503, message: 'Service Unavailable' });
     breaker.close();
     await me().expect(200);
 
@@ -198,6 +201,7 @@ describe('SessionGuard (global) on an HTTP app', () => {
       expect(res.body).toMatchObject({ statusCode: 503 });
     }
     expect(breaker.state).toBe('open');
+    await http().post('/login').send({ user: 'ida' }).expect(503);
     await http().get('/me').expect(401); // no token: refused before Redis is asked
   });
 });

@@ -33,15 +33,45 @@ export class RediskitArgumentError extends RediskitError {
   }
 }
 
-/** Redis could not be reached (boot, or a command while the connection is down). */
+/**
+ * Redis could not be reached (boot, or a command while the connection is down). Shaped as an
+ * http-errors error (`status` = `statusCode` = 503, `expose` false), so Nest's own exception
+ * filter, Express and Fastify answer `503 Service Unavailable` — without the message, which
+ * names a Redis address — when a handler lets it through.
+ */
 export class RediskitConnectionError extends RediskitError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CONNECTION', message, options);
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly expose = false;
+  constructor(message: string, options?: { cause?: unknown }, code = 'CONNECTION') {
+    super(code, message, options);
   }
 }
 
-/** The circuit breaker is open: the call failed fast without touching Redis. */
+/**
+ * A Redis call did not settle within its time budget (the capability's `commandTimeout`):
+ * Redis is slow or hung, or the connection was not ready in time. The command may still run
+ * later; capabilities whose commands have side effects send them with a deadline in Redis
+ * time, so those do nothing when they run late.
+ */
+export class RediskitTimeoutError extends RediskitConnectionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, 'TIMEOUT');
+  }
+}
+
+/** Redis answered a command with an error (a script error, WRONGTYPE, OOM, NOPERM...). */
+export class RediskitCommandError extends RediskitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('COMMAND', message, options);
+  }
+}
+
+/** The circuit breaker is open: the call failed fast without touching Redis (HTTP 503, as {@link RediskitConnectionError}). */
 export class RediskitCircuitOpenError extends RediskitError {
+  readonly status = 503;
+  readonly statusCode = 503;
+  readonly expose = false;
   constructor(readonly connection: string) {
     super('CIRCUIT_OPEN', `Circuit breaker for Redis connection "${connection}" is open`);
   }

@@ -7,8 +7,10 @@ export type { BusMessage } from './bus-message.js';
 
 export interface BusHandlers {
   message(message: BusMessage): void;
-  /** Messages may have been missed (subscriber lost, or just back): memory must be dropped. */
+  /** The subscriber is down: invalidations may be missed from now on, so memory is not trusted. */
   lost(): void;
+  /** Subscribed (again): memory filled before may hold values invalidated meanwhile. */
+  restored(): void;
   /** A received message did not validate and was dropped. */
   dropped?(reason: BusDropReason): void;
 }
@@ -18,8 +20,8 @@ export interface BusHandlers {
  * every other instance drops the matching memory entries. Keys written within one event-loop
  * turn go out as one message. The subscriber is a second connection (`<connection>:cache-bus`),
  * opened at boot when the cache is configured, else on first use; while it is down the
- * bus reports `healthy = false` and, on loss and again once it is back, asks for memory to be
- * dropped, because messages sent in between were missed.
+ * bus reports `healthy = false` (`lost`), and once it is subscribed again (`restored`) memory
+ * must be reconciled, because messages sent in between were missed.
  */
 export class CacheBus {
   private subscriber?: RedisClient;
@@ -35,6 +37,7 @@ export class CacheBus {
     private readonly channel: string,
     readonly instanceId: string,
     private readonly handlers: BusHandlers,
+    private readonly budget = connection.commandTimeout,
   ) {}
 
   /** True while the subscriber is connected and subscribed. */
@@ -111,13 +114,13 @@ export class CacheBus {
   private markUp(): void {
     if (this.up || this.stopped) return;
     this.up = true;
-    this.handlers.lost();
+    this.handlers.restored();
   }
 
   /** Publishes now (invalidations: the caller learns whether it went out), in parts receivers accept. */
   async publish(message: BusMessage): Promise<void> {
     const at = Date.now();
-    await Promise.all(splitBusMessage(message).map((part) => this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...part, at })))));
+    await Promise.all(splitBusMessage(message).map((part) => this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...part, at })), this.budget)));
   }
 
   /** Queues written keys; they go out together at the end of this event-loop turn. */

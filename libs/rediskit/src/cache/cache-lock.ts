@@ -9,20 +9,23 @@ import { cacheUnlockScript } from './unlock.lua.js';
  * lock means one more loader call, not a wrong value).
  */
 export class CacheLock {
-  constructor(private readonly connection: RedisConnection) {}
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly budget = connection.commandTimeout,
+  ) {}
 
   /** A token on success, `undefined` when another instance holds the lock. */
   async acquire(lockKey: string, ttlMs: number): Promise<string | undefined> {
     const token = randomBytes(12).toString('base64url');
-    const ok = await this.connection.run((c) => c.set(lockKey, token, 'PX', ttlMs, 'NX'));
+    const ok = await this.connection.run((c) => c.set(lockKey, token, 'PX', ttlMs, 'NX'), this.budget);
     return ok === 'OK' ? token : undefined;
   }
 
   async release(lockKey: string, token: string): Promise<void> {
-    await this.connection.script(cacheUnlockScript, [lockKey], [token]);
+    await this.connection.script(cacheUnlockScript, [lockKey], [token], this.budget);
   }
 
   async isHeld(lockKey: string): Promise<boolean> {
-    return (await this.connection.run((c) => c.exists(lockKey))) === 1;
+    return (await this.connection.run((c) => c.exists(lockKey), this.budget)) === 1;
   }
 }

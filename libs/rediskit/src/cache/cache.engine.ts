@@ -42,6 +42,8 @@ export interface EngineDeps {
   tagHashKey: string;
   busChannel: string | false;
   writeBehind?: WriteBehindQueue;
+  /** Time budget of each Redis call (`cache.commandTimeout`, else the connection's). */
+  budget: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -77,14 +79,21 @@ export class CacheEngine {
   constructor(private readonly deps: EngineDeps) {
     this.memory = deps.memory ? new MemoryLayer(deps.memory, deps.codec) : undefined;
     this.bus = deps.busChannel
-      ? new CacheBus(deps.connection, deps.busChannel, this.instanceId, {
-          message: (m) => this.onBusMessage(m),
-          lost: () => this.onBusLost(),
-          dropped: (reason) => this.stats.busMessageDropped(reason),
-        })
+      ? new CacheBus(
+          deps.connection,
+          deps.busChannel,
+          this.instanceId,
+          {
+            message: (m) => this.onBusMessage(m),
+            lost: () => undefined, // memory is no longer trusted (bus.healthy), and kept for outages
+            restored: () => this.onBusRestored(),
+            dropped: (reason) => this.stats.busMessageDropped(reason),
+          },
+          deps.budget,
+        )
       : undefined;
-    this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memoryTrusted);
-    this.lock = new CacheLock(deps.connection);
+    this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memoryTrusted, deps.budget);
+    this.lock = new CacheLock(deps.connection, deps.budget);
     this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory?.size ?? 0, bytes: this.memory?.bytes ?? 0 }));
   }
 
@@ -186,7 +195,7 @@ export class CacheEngine {
     let entry: CacheEntry | undefined;
     // GET inlined (not via readL2): one async frame less on the hot L2 path.
     try {
-      const bytes = await this.deps.connection.run((c) => c.getBuffer(full));
+      const bytes = await this.deps.connection.run((c) => c.getBuffer(full), this.deps.budget);
       entry = bytes === null ? undefined : this.entryOf(ns, full, bytes);
       if (entry?.tags && !(await this.tags.isValid(entry.tags))) entry = undefined;
     } catch {
@@ -212,7 +221,7 @@ export class CacheEngine {
 
   /** The entry in Redis if present and its tags are current. Throws on Redis errors. */
   private async readL2(ns: NamespaceRef, full: string): Promise<{ entry: CacheEntry; bytes: Buffer } | undefined> {
-    const bytes = await this.deps.connection.run((c) => c.getBuffer(full));
+    const bytes = await this.deps.connection.run((c) => c.getBuffer(full), this.deps.budget);
     if (bytes === null) return undefined;
     const entry = this.entryOf(ns, full, bytes);
     if (entry === undefined) return undefined;
@@ -282,7 +291,7 @@ export class CacheEngine {
     // A stale value within grace is served at once; one refresh runs behind it.
     if (stale && Date.now() < stale.entry.expiresAt + o.grace) {
       ns.stats.staleServed++;
-      this.refreshInBackground(ns, full, loader, o, stale);
+      if (!this.inflight.has(full)) this.refreshInBackground(ns, full, loader, o, stale);
       return this.handOut(stale, full).value as T;
     }
     let flight = this.inflight.get(full);
@@ -497,7 +506,9 @@ export class CacheEngine {
   }
 
   private refreshInBackground<T>(ns: NamespaceRef, full: string, loader: () => T | Promise<T>, o: CallOptions, stale: Found | undefined): void {
-    if (this.refreshing.has(full) || this.inflight.has(full)) return;
+    // Not `inflight`: a stale value read from Redis is returned by the flight itself, and the
+    // refresh must still run behind it.
+    if (this.refreshing.has(full)) return;
     const run = this.load(ns, full, loader, o, stale, false, true).catch((e: Error) => {
       this.logger.debug(`background refresh of "${full}" failed: ${e.message}`);
     });
@@ -542,7 +553,7 @@ export class CacheEngine {
     // Redis just failed a read for this call: do not wait on it again; memory still gets the value.
     if (!writeRedis) ns.stats.failedWrites++;
     else try {
-      await this.deps.connection.run((c) => c.set(full, encodeEntry(entry), 'PX', Math.ceil(retain)));
+      await this.deps.connection.run((c) => c.set(full, encodeEntry(entry), 'PX', Math.ceil(retain)), this.deps.budget);
       this.bus?.queueKeys([full]);
     } catch {
       ns.stats.failedWrites++;
@@ -634,7 +645,11 @@ export class CacheEngine {
     }
   }
 
-  private onBusLost(): void {
+  // While the bus was down, invalidations from other instances were missed. Memory was not
+  // trusted meanwhile (reads went to Redis; memory answered only when Redis did not), and is
+  // reconciled before it is trusted again: every entry and tag version is dropped, and reads
+  // that started before now do not fill memory with what they read.
+  private onBusRestored(): void {
     this.memory?.clear();
     this.tags.clear();
     this.floorEpoch = ++this.epoch;

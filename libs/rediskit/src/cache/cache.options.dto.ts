@@ -45,4 +45,5 @@ export class CacheOptionsDto {
   @IsOptional() @check('isBeta', isBeta, 'must be a boolean or a positive number') earlyRefresh?: boolean | number;
   @IsOptional() @ValidateNested() @Type(() => WriteBehindOptionsDto) writeBehind?: WriteBehindOptionsDto;
   @IsOptional() @IsString() connection?: string;
+  @IsOptional() @IsDuration() commandTimeout?: Duration;
 }

@@ -93,4 +93,9 @@ export interface CacheOptions {
   };
   /** Named connection to use (default: the default connection). */
   connection?: string;
+  /**
+   * Time budget of each Redis call of this capability: it settles within it whatever the
+   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   */
+  commandTimeout?: Duration;
 }

@@ -3,6 +3,7 @@ import type { Codec } from '../codec/codec.js';
 import type { RedisRegistry } from '../connection/redis.registry.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
+import { toPositiveMs } from '../options/duration.js';
 import { resolveDefaults } from './cache-call-options.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheNamespace } from './cache.namespace.js';
@@ -40,8 +41,10 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
   static async create(registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, cacheOptions?: CacheOptions): Promise<CacheService> {
     const options = cacheOptions ?? {};
     const l1 = options.l1;
+    const connection = registry.get(options.connection);
     const engine = new CacheEngine({
-      connection: registry.get(options.connection),
+      connection,
+      budget: toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'cache.commandTimeout'),
       codec,
       metrics,
       defaults: resolveDefaults(options),

@@ -24,6 +24,7 @@ export class TagVersions {
     private readonly connection: RedisConnection,
     private readonly hashKey: string,
     private readonly trustLocal: () => boolean,
+    private readonly budget = connection.commandTimeout,
   ) {}
 
   /** `['user:1:posts']` → `['user', 'user:1', 'user:1:posts']`, without duplicates. */
@@ -82,7 +83,7 @@ export class TagVersions {
   async bump(tags: readonly string[]): Promise<Record<string, number>> {
     // Forget first: if Redis cannot be reached, entries with these tags must not be served from memory.
     for (const tag of tags) this.local.delete(tag);
-    const versions = await this.connection.script<number[]>(bumpTagsScript, [this.hashKey], [...tags]);
+    const versions = await this.connection.script<number[]>(bumpTagsScript, [this.hashKey], [...tags], this.budget);
     const out: Record<string, number> = {};
     tags.forEach((tag, i) => {
       out[tag] = Number(versions[i]);
@@ -108,7 +109,7 @@ export class TagVersions {
   private async fetch(tags: readonly string[]): Promise<Map<string, number>> {
     const missing = tags.filter((t) => !this.fetching.has(t));
     if (missing.length > 0) {
-      const pending = this.connection.run((c) => c.hmget(this.hashKey, ...missing));
+      const pending = this.connection.run((c) => c.hmget(this.hashKey, ...missing), this.budget);
       missing.forEach((tag, i) => {
         const one = pending.then((values) => Number(values[i] ?? 0));
         this.fetching.set(tag, one);

@@ -4,9 +4,12 @@ import { connectionKind, type ClusterConnectionOptions, type ConnectionKind, typ
 import type { LuaScript } from '../scripts/lua-script.js';
 import { ScriptRunner, type ScriptArg } from '../scripts/script-runner.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { settleWithin } from './call-budget.js';
+import { RedisClock } from './redis-clock.js';
+import { deadlineWithin } from '../scripts/deadline.js';
 import { connectClient, createClient, describeConnection, type RedisClient } from './client.factory.js';
 import { connectionDefaults } from '../options/connection-defaults.js';
-import { RediskitConnectionError } from '../errors.js';
+import { RediskitConnectionError, RediskitTimeoutError } from '../errors.js';
 import { toMs } from '../options/duration.js';
 
 /** Connection-level changes for {@link RedisConnection.duplicate}. */
@@ -19,10 +22,19 @@ export interface DuplicateTuning {
 
 /**
  * One named Redis connection: the ioredis client, its circuit breaker and its script runner.
- * Capabilities call Redis through `run` / `script` so the breaker sees every failure.
+ * Capabilities call Redis through `run` / `script`, and every such call settles within its
+ * time budget (`commandTimeout` unless the capability passes its own):
+ * - the circuit is open: it fails at once with `RediskitCircuitOpenError`;
+ * - the connection is not ready (reconnecting, failing over): the call waits for it, at most
+ *   the budget, and is handed to ioredis only once it is ready, so it does not sit in the
+ *   offline queue to be sent after the caller has given up (the raw client, `@InjectRedis`,
+ *   keeps ioredis' own behaviour);
+ * - Redis does not answer within the budget: `RediskitTimeoutError`.
+ * Every error is a `RediskitError`, with the client's error, redacted, as its cause.
  *
  * @example
  * const value = await connection.run((redis) => redis.get(key));
+ * const reply = await connection.run((redis) => redis.set(key, value), 250); // a budget of 250 ms
  */
 export class RedisConnection {
   readonly kind: ConnectionKind;
@@ -30,6 +42,8 @@ export class RedisConnection {
   readonly breaker: CircuitBreaker;
   /** Where this connection points, for messages (no credentials). */
   readonly address: string;
+  /** Redis' clock as seen from here (read at every `ready`). */
+  readonly clock = new RedisClock();
   private readonly scripts: ScriptRunner;
   private readonly logger: Logger;
   private readonly duplicates = new Set<RedisClient>();
@@ -53,7 +67,11 @@ export class RedisConnection {
     this.commandTimeout = toMs(options.commandTimeout ?? connectionDefaults().commandTimeout, 'commandTimeout');
     this.logger = new Logger(`Redis:${name}`);
     this.client = this.watch(createClient(name, options));
-    this.breaker = new CircuitBreaker(name, breaker, () => this.client.status === 'ready');
+    this.breaker = new CircuitBreaker(name, breaker, () => this.ping(Math.min(this.commandTimeout, 1000)));
+    this.client.on('ready', () => {
+      this.breaker.nudge();
+      this.readClock();
+    });
     this.scripts = new ScriptRunner(this.client);
   }
 
@@ -72,29 +90,80 @@ export class RedisConnection {
   }
 
   /**
-   * Runs Redis commands through the circuit breaker. On a cluster, a command redirected while
-   * a slot migrates is sent again on a client without auto-pipelining, so `fn` must be one
-   * command or idempotent.
+   * Runs Redis commands within `budget` ms (default: `commandTimeout`) through the circuit
+   * breaker. On a cluster, a command redirected while a slot migrates is sent again on a
+   * client without auto-pipelining, so `fn` must be one command or idempotent.
    */
-  run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
-    const pending = this.breaker.execute(() => fn(this.client));
-    return this.isCluster ? pending.catch((e) => this.retryRedirected(e, () => fn(this.redirects()))) : pending;
+  run<T>(fn: (client: RedisClient) => Promise<T>, budget = this.commandTimeout): Promise<T> {
+    return this.call(this.client, budget, (client) => {
+      const pending = fn(client);
+      return this.isCluster ? pending.catch((e) => this.retryRedirected(e, () => fn(this.redirects()))) : pending;
+    });
   }
 
-  /** Runs a Lua script (EVALSHA) through the circuit breaker. */
-  script<T = unknown>(script: LuaScript, keys: string[], args: ScriptArg[] = []): Promise<T> {
-    return this.scriptVia('run', script, keys, args);
+  /** Runs a Lua script (EVALSHA) like {@link run}. */
+  script<T = unknown>(script: LuaScript, keys: string[], args: ScriptArg[] = [], budget = this.commandTimeout): Promise<T> {
+    return this.scriptVia('run', script, keys, args, budget);
   }
 
   /** Like {@link script}, with bulk replies as Buffers. */
-  scriptBuffer<T = unknown>(script: LuaScript, keys: string[], args: ScriptArg[] = []): Promise<T> {
-    return this.scriptVia('runBuffer', script, keys, args);
+  scriptBuffer<T = unknown>(script: LuaScript, keys: string[], args: ScriptArg[] = [], budget = this.commandTimeout): Promise<T> {
+    return this.scriptVia('runBuffer', script, keys, args, budget);
   }
 
-  private scriptVia<T>(method: 'run' | 'runBuffer', script: LuaScript, keys: string[], args: ScriptArg[]): Promise<T> {
-    const pending = this.breaker.execute(() => this.scripts[method]<T>(script, keys, args));
-    if (!this.isCluster) return pending;
-    return pending.catch((e) => this.retryRedirected(e, () => this.redirectScripts![method]<T>(script, keys, args)));
+  /**
+   * Runs `fn` on `client` (this connection's, or a duplicate such as a capability's own
+   * client) with the rules of {@link run}: the circuit, waiting for readiness, the budget.
+   */
+  call<T, C extends RedisClient>(client: C, budget: number, fn: (client: C) => Promise<T>): Promise<T> {
+    if (!this.breaker.admits) return Promise.reject(this.breaker.openError());
+    // 'wait': a cluster node's client that connects on its first command.
+    if (client.status !== 'ready' && client.status !== 'wait') return this.afterReady(client, budget, fn);
+    // An argument error thrown by `fn` before anything is sent propagates as it is.
+    return settleWithin(fn(client), budget, this.breaker, this.address);
+  }
+
+  /** The Redis time by which a script with side effects, sent now within `budget` ms, must run. */
+  deadline(budget = this.commandTimeout): number {
+    return deadlineWithin(this.clock.now(), budget);
+  }
+
+  /** One PING within `budget` ms, outside the circuit (the breaker's probe, health checks). */
+  ping(budget = this.commandTimeout): Promise<unknown> {
+    return settleWithin(this.client.ping(), budget, { recordSuccess() {}, recordFailure() {} }, this.address);
+  }
+
+  private scriptVia<T>(method: 'run' | 'runBuffer', script: LuaScript, keys: string[], args: ScriptArg[], budget: number): Promise<T> {
+    if (script.deadline) args = [...args, this.deadline(budget)];
+    return this.call(this.client, budget, () => {
+      const pending = this.scripts[method]<T>(script, keys, args);
+      if (!this.isCluster) return pending;
+      return pending.catch((e) => this.retryRedirected(e, () => this.redirectScripts![method]<T>(script, keys, args)));
+    });
+  }
+
+  // TIME's reply is taken to be from the middle of the round trip: off by at most half of it.
+  private readClock(): void {
+    const sent = performance.now();
+    this.client.time().then(
+      ([seconds, micros]) => this.clock.observe(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + (performance.now() - sent) / 2),
+      () => undefined, // the next `ready` reads it again
+    );
+  }
+
+  // The connection is down or still connecting: wait for it within the budget, then send with
+  // what is left of it. A command is handed to ioredis only while it is ready (so not queued
+  // for later), except in the one tick an auto-pipeline waits: scripts with side effects carry
+  // a deadline in Redis time for that case.
+  private afterReady<T, C extends RedisClient>(client: C, budget: number, fn: (client: C) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    return readyWithin(client, budget, this.address).then(
+      () => this.call(client, Math.max(1, budget - (performance.now() - started)), fn),
+      (error: unknown) => {
+        this.breaker.recordFailure(error);
+        throw error;
+      },
+    );
   }
 
   /** The masters to visit for keyspace-wide work (SCAN): every master of a cluster, else the client. */
@@ -145,6 +214,7 @@ export class RedisConnection {
   /** QUIT every client (replies in flight still arrive), then waits until each socket is closed. */
   async close(): Promise<void> {
     this.closed = true;
+    this.breaker.dispose();
     await Promise.all([this.client, ...this.duplicates].map(closeClient));
   }
 
@@ -167,7 +237,7 @@ export class RedisConnection {
   private retryRedirected<T>(error: unknown, again: () => Promise<T>): Promise<T> {
     if (!this.isCluster || !/^(ASK|MOVED|TRYAGAIN|NOSCRIPT) /.test((error as Error)?.message ?? '')) return Promise.reject(error);
     this.redirects();
-    return this.breaker.execute(again);
+    return again();
   }
 
   private redirects(): RedisClient {
@@ -265,4 +335,35 @@ function endIfIdle(client: RedisClient): void {
   if (internals.reconnectTimeout || typeof internals.setStatus !== 'function' || typeof internals.flushQueue !== 'function') return;
   internals.setStatus('end');
   internals.flushQueue(new Error('Connection is closed.'));
+}
+
+// Waiters share one promise per client, settled by its next `ready` (or `end`).
+const readiness = new WeakMap<RedisClient, Promise<void>>();
+
+/** Resolves once `client` is ready; `RediskitTimeoutError` after `ms`, `RediskitConnectionError` if it ends. */
+function readyWithin(client: RedisClient, ms: number, address: string): Promise<void> {
+  if (client.status === 'end') return Promise.reject(new RediskitConnectionError(`Redis connection to ${address} is closed`));
+  let ready = readiness.get(client);
+  if (!ready) {
+    ready = new Promise<void>((resolve, reject) => {
+      const done = () => {
+        client.off('ready', onReady);
+        client.off('end', onEnd);
+        readiness.delete(client);
+      };
+      const onReady = () => (done(), resolve());
+      const onEnd = () => (done(), reject(new RediskitConnectionError(`Redis connection to ${address} is closed`)));
+      client.on('ready', onReady);
+      client.on('end', onEnd);
+    });
+    ready.catch(() => undefined);
+    readiness.set(client, ready);
+  }
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RediskitTimeoutError(`Redis at ${address} was not ready within ${ms}ms (${client.status})`)), ms);
+    ready.then(
+      () => (clearTimeout(timer), resolve()),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
 }

@@ -8,7 +8,7 @@ export async function* scanKeys(connection: RedisConnection, pattern: string, co
   for (const node of connection.masters()) {
     let cursor = '0';
     do {
-      const [next, keys] = await connection.breaker.execute(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', count));
+      const [next, keys] = await connection.call(node, connection.commandTimeout, (n) => n.scan(cursor, 'MATCH', pattern, 'COUNT', count));
       cursor = next;
       if (keys.length > 0) yield keys;
     } while (cursor !== '0');

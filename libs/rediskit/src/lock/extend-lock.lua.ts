@@ -7,6 +7,7 @@ import { batchScript } from '../scripts/batch-script.js';
  * KEYS[k]        the lock key
  * ARGV[2k - 1]   the owner's token
  * ARGV[2k]       the new lease in milliseconds (counted from now, on the Redis clock)
+ * ARGV[#ARGV]    deadline (Redis ms), after the entries: run later, the script changes nothing
  *
  * Returns one number per entry: 1 when renewed, 0 when the key is gone or has another owner.
  */
@@ -23,4 +24,5 @@ for k = 1, #KEYS do
 end
 return out
 `,
+  { deadline: true },
 );

@@ -20,11 +20,13 @@ export class LockCommands {
   constructor(
     readonly connection: RedisConnection,
     private readonly keys: KeyScope,
+    /** Time budget of each Redis call (`lock.commandTimeout`, else the connection's). */
+    private readonly budget = connection.commandTimeout,
   ) {
-    this.acquires = new ScriptBatcher(connection, acquireLockScript);
-    this.extensions = new ScriptBatcher(connection, extendLockScript);
-    this.releases = new ScriptBatcher(connection, releaseLockScript);
-    this.raises = new ScriptBatcher(connection, raiseFenceScript);
+    this.acquires = new ScriptBatcher(connection, acquireLockScript, { budget });
+    this.extensions = new ScriptBatcher(connection, extendLockScript, { budget });
+    this.releases = new ScriptBatcher(connection, releaseLockScript, { budget });
+    this.raises = new ScriptBatcher(connection, raiseFenceScript, { budget });
     this.fenceSuffix = keys.keyspace.separator + 'fence';
   }
 
@@ -62,11 +64,11 @@ export class LockCommands {
 
   async isLocked(resource: string): Promise<boolean> {
     const key = this.lockKey(resource);
-    return (await this.connection.run((redis) => redis.exists(key))) === 1;
+    return (await this.connection.run((redis) => redis.exists(key), this.budget)) === 1;
   }
 
   async forceRelease(resource: string): Promise<boolean> {
     const key = this.lockKey(resource);
-    return (await this.connection.run((redis) => redis.del(key))) === 1;
+    return (await this.connection.run((redis) => redis.del(key), this.budget)) === 1;
   }
 }

@@ -52,6 +52,11 @@ export interface RedlockOptions {
 export interface LockModuleOptions {
   /** The named connection locks live on (default: the default connection). Ignored with `redlock`. */
   connection?: string;
+  /**
+   * Time budget of each Redis call of this capability: it settles within it whatever the
+   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   */
+  commandTimeout?: Duration;
   /** Lease length when a call gives none (default 30 s). */
   defaultTtl?: Duration;
   /** Retry policy when a call gives none (default `{ attempts: 3, delay: 100, jitter: 50 }`). */
@@ -83,6 +88,7 @@ export class RedlockOptionsDto {
 /** Validates the `lock` section at boot. */
 export class LockModuleOptionsDto {
   @IsOptional() @IsString() @IsNotEmpty() connection?: string;
+  @IsOptional() @IsDuration() commandTimeout?: Duration;
   @IsOptional() @IsDuration(undefined, MAX_TIMER_MS) defaultTtl?: Duration;
   @IsOptional() @ValidateNested() @Type(() => LockRetryOptionsDto) retry?: LockRetryOptionsDto;
   @IsOptional() @IsNumber() @Min(0) @Max(0.5) driftFactor?: number;

@@ -2,10 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { RedisRegistry } from '../connection/redis.registry.js';
+import type { RedisConnection } from '../connection/redis-connection.js';
 import { RediskitArgumentError } from '../errors.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { MAX_TIMER_MS, toMs, type Duration } from '../options/duration.js';
+import { MAX_TIMER_MS, toMs, toPositiveMs, type Duration } from '../options/duration.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { LockBackend } from './lock.backend.js';
 import { LockCommands } from './lock.commands.js';
@@ -58,9 +59,11 @@ export class LockService {
 
   constructor(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, options: LockModuleOptions = {}) {
     const keys = keyspace.scope('lock');
+    const commandsOn = (connection: RedisConnection) =>
+      new LockCommands(connection, keys, toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'lock.commandTimeout'));
     this.backend = options.redlock
-      ? new RedlockBackend(options.redlock.connections.map((name) => new LockCommands(registry.get(name), keys)))
-      : new SingleLockBackend(new LockCommands(registry.get(options.connection), keys));
+      ? new RedlockBackend(options.redlock.connections.map((name) => commandsOn(registry.get(name))))
+      : new SingleLockBackend(commandsOn(registry.get(options.connection)));
     this.metrics = new LockMetrics(metrics, this.backend.mode);
     this.defaultTtl = validTtl(options.defaultTtl ?? 30_000, 'lock.defaultTtl');
     this.defaultRetry = retryPolicy(options.retry, DEFAULT_RETRY);

@@ -8,10 +8,13 @@ export interface ConnectionDefaults {
   reconnectMaxDelay: number;
 }
 
+// commandTimeout is every call's time budget unless a capability sets its own. The reconnect
+// backoff is capped low so a connection is back within about half a second of Redis answering
+// (full jitter spreads the attempts of many instances).
 export const CONNECTION_DEFAULTS: Record<'development' | 'production' | 'test', ConnectionDefaults> = {
-  development: { connectTimeout: 10_000, commandTimeout: 5_000, maxRetriesPerRequest: 3, keepAlive: 30_000, reconnectBaseDelay: 100, reconnectMaxDelay: 5_000 },
-  production: { connectTimeout: 10_000, commandTimeout: 2_000, maxRetriesPerRequest: 2, keepAlive: 30_000, reconnectBaseDelay: 100, reconnectMaxDelay: 10_000 },
-  test: { connectTimeout: 2_000, commandTimeout: 1_000, maxRetriesPerRequest: 1, keepAlive: 0, reconnectBaseDelay: 50, reconnectMaxDelay: 500 },
+  development: { connectTimeout: 10_000, commandTimeout: 2_000, maxRetriesPerRequest: 3, keepAlive: 30_000, reconnectBaseDelay: 50, reconnectMaxDelay: 500 },
+  production: { connectTimeout: 10_000, commandTimeout: 1_000, maxRetriesPerRequest: 2, keepAlive: 30_000, reconnectBaseDelay: 50, reconnectMaxDelay: 500 },
+  test: { connectTimeout: 2_000, commandTimeout: 1_000, maxRetriesPerRequest: 1, keepAlive: 0, reconnectBaseDelay: 50, reconnectMaxDelay: 250 },
 };
 
 /** The defaults for `NODE_ENV` (anything unknown counts as development). */

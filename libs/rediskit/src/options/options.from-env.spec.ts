@@ -5,7 +5,7 @@ import { redisOptionsFromEnv } from './options.from-env.js';
 describe('redisOptionsFromEnv', () => {
   it('reads a standalone server with NODE_ENV defaults', () => {
     const o = redisOptionsFromEnv({ NODE_ENV: 'production', REDIS_HOST: 'db', REDIS_PORT: '6380', REDIS_PASSWORD: 's3cret', REDIS_TLS: 'true' });
-    expect(o.connection).toEqual({ host: 'db', port: 6380, password: 's3cret', tls: true, connectTimeout: 10000, commandTimeout: 2000, maxRetriesPerRequest: 2, keepAlive: 30000 });
+    expect(o.connection).toEqual({ host: 'db', port: 6380, password: 's3cret', tls: true, connectTimeout: 10000, commandTimeout: 1000, maxRetriesPerRequest: 2, keepAlive: 30000 });
     expect(o.keyspace).toEqual({ prefix: 'rk', env: 'production' });
     expect(o.cache).toEqual({ defaultTtl: '5m' });
     expect(o.session).toEqual({ ttl: '30m', maxPerUser: 5 });

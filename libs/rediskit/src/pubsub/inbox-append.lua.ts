@@ -13,14 +13,14 @@ import { batchScript } from '../scripts/batch-script.js';
  * ARGV[3]  retention in ms: older entries are trimmed (XTRIM MINID ~, by Redis TIME)
  * ARGV[4]  the user's channel
  * ARGV[5]  'PUBLISH' or 'SPUBLISH' (sharded; the channel shares the stream's slot)
+ * and, after every notification's ARGV, the deadline (Redis ms): run later, the script
+ * changes nothing (see scripts/deadline.ts)
  *
  * Returns { entry id, number of live receivers } per notification, flattened.
  */
 export const inboxAppendScript = batchScript(
   'pubsub_inbox_append',
   `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
 for i = 0, #KEYS / 2 - 1 do
   local stream, cursor, a = KEYS[2 * i + 1], KEYS[2 * i + 2], 5 * i
@@ -34,4 +34,5 @@ for i = 0, #KEYS / 2 - 1 do
 end
 return out
 `,
+  { deadline: true },
 );

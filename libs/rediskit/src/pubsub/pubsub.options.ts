@@ -13,6 +13,11 @@ export interface PubSubOptions {
   /** The named connection to publish and subscribe on (default: the default connection). */
   connection?: string;
   /**
+   * Time budget of each Redis call of this capability: it settles within it whatever the
+   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   */
+  commandTimeout?: Duration;
+  /**
    * On a cluster, use sharded pub/sub (SPUBLISH / SSUBSCRIBE): each channel lives on the shard
    * that owns its slot instead of being broadcast to every node. Pattern subscriptions are not
    * available then (Redis has no sharded PSUBSCRIBE). Ignored on a single Redis or Sentinel.
@@ -69,6 +74,7 @@ class InboxOptionsDto {
 /** Validation of {@link PubSubOptions} (used by the module's option validation). */
 export class PubSubOptionsDto {
   @IsOptional() @IsString() @IsNotEmpty() connection?: string;
+  @IsOptional() @IsDuration() commandTimeout?: Duration;
   @IsOptional() @IsBoolean() sharded?: boolean;
   @IsOptional() @IsString() @IsNotEmpty() source?: string;
   @IsOptional() @ValidateNested() @Type(() => PubSubReconnectDto) reconnect?: PubSubReconnectDto;

@@ -66,6 +66,8 @@ export class PubSubService implements OnModuleDestroy {
    * over maxMessageSize.
    */
   private readonly batcher: PublishBatcher;
+  /** Time budget of each Redis call (`pubsub.commandTimeout`, else the connection's). */
+  private readonly budget: number;
 
   constructor(
     registry: RedisRegistry,
@@ -83,19 +85,20 @@ export class PubSubService implements OnModuleDestroy {
     this.inboxMaxLength = options.inbox?.maxLength ?? PUBSUB_DEFAULTS.inboxMaxLength;
     this.inboxRetention = toPositiveMs(options.inbox?.retention ?? PUBSUB_DEFAULTS.inboxRetention, 'pubsub.inbox.retention');
     this.maxMessageSize = options.maxMessageSize ?? PUBSUB_DEFAULTS.maxMessageSize;
+    this.budget = toPositiveMs(options.commandTimeout ?? this.connection.commandTimeout, 'pubsub.commandTimeout');
     this.batcher = new PublishBatcher(
       (redisChannel, payload) =>
         this.sharded
-          ? (this.connection.run((c) => c.spublish(redisChannel, payload)) as Promise<number>)
+          ? (this.connection.run((c) => c.spublish(redisChannel, payload), this.budget) as Promise<number>)
           : this.connection.isCluster
-            ? this.connection.script<number>(publishRoutedScript, [redisChannel], [payload])
-            : this.connection.run((c) => c.publish(redisChannel, payload)),
+            ? this.connection.script<number>(publishRoutedScript, [redisChannel], [payload], this.budget)
+            : this.connection.run((c) => c.publish(redisChannel, payload), this.budget),
       undefined,
       undefined,
       this.maxMessageSize,
     );
-    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect });
-    this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2 });
+    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect, budget: this.budget });
+    this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2, budget: this.budget });
   }
 
   /** True when channels are sharded (a cluster with `pubsub.sharded`). */
@@ -192,7 +195,7 @@ export class PubSubService implements OnModuleDestroy {
 
   /** The inbox of one user: `fetch({ since, limit })`, `ack(id)`, `clear()`. */
   inbox(userId: KeyPart): UserInbox {
-    return new UserInbox(this.connection, this.codec, this.names.inboxKeys(userId), this.inboxRetention);
+    return new UserInbox(this.connection, this.codec, this.names.inboxKeys(userId), this.inboxRetention, this.budget);
   }
 
   onModuleDestroy(): void {

@@ -78,7 +78,7 @@ export class PubSubSubscriber {
     private readonly codec: Codec,
     private readonly names: PubSubChannels,
     private readonly metrics: PubSubMetrics,
-    private readonly options: { sharded: boolean; reconnect?: { baseDelay?: Duration; maxDelay?: Duration } },
+    private readonly options: { sharded: boolean; reconnect?: { baseDelay?: Duration; maxDelay?: Duration }; budget?: number },
   ) {
     this.mode = options.sharded && connection.isCluster ? 'sharded' : 'classic';
     this.gaps = new GapTracker(metrics, () => this.size);
@@ -133,13 +133,16 @@ export class PubSubSubscriber {
     };
   }
 
+  // Within the pubsub budget: a subscriber that is reconnecting is waited for, not queued in.
   private async command(name: 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe', channel: string): Promise<unknown> {
-    const client = await this.subscriberClient();
-    if (this.mode === 'sharded') {
-      if (name === 'subscribe') return client.ssubscribe(channel);
-      if (name === 'unsubscribe') return client.sunsubscribe(channel);
-    }
-    return client[name](channel);
+    const subscriber = await this.subscriberClient();
+    return this.connection.call(subscriber, this.options.budget ?? this.connection.commandTimeout, (client) => {
+      if (this.mode === 'sharded') {
+        if (name === 'subscribe') return client.ssubscribe(channel);
+        if (name === 'unsubscribe') return client.sunsubscribe(channel);
+      }
+      return client[name](channel);
+    });
   }
 
   private subscriberClient(): Promise<RedisClient> {

@@ -35,6 +35,7 @@ export class UserInbox {
     private readonly codec: Codec,
     private readonly keys: { stream: string; cursor: string },
     private readonly retentionMs: number,
+    private readonly budget = connection.commandTimeout,
   ) {}
 
   /** Messages in order, oldest first. */
@@ -44,7 +45,7 @@ export class UserInbox {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new RediskitArgumentError('limit', `must be an integer from 1 to ${MAX_LIMIT}, got ${JSON.stringify(options.limit)}`);
     }
-    const entries = await this.connection.scriptBuffer<[Buffer, Buffer[]][]>(inboxFetchScript, [this.keys.stream, this.keys.cursor], [since, limit, this.retentionMs]);
+    const entries = await this.connection.scriptBuffer<[Buffer, Buffer[]][]>(inboxFetchScript, [this.keys.stream, this.keys.cursor], [since, limit, this.retentionMs], this.budget);
     return entries.map(([id, fields]) => decodeEntry<T>(this.codec, id.toString(), bodyOf(fields), this.keys.stream));
   }
 
@@ -54,12 +55,12 @@ export class UserInbox {
    */
   async ack(id: string): Promise<boolean> {
     checkId(id, 'id');
-    return (await this.connection.script<number>(inboxAckScript, [this.keys.cursor], [id, this.retentionMs])) === 1;
+    return (await this.connection.script<number>(inboxAckScript, [this.keys.cursor], [id, this.retentionMs], this.budget)) === 1;
   }
 
   /** Deletes the inbox and its cursor (e.g. when the account is deleted). */
   async clear(): Promise<void> {
-    await this.connection.run((c) => c.unlink(this.keys.stream, this.keys.cursor));
+    await this.connection.run((c) => c.unlink(this.keys.stream, this.keys.cursor), this.budget);
   }
 }
 

@@ -14,7 +14,8 @@ export const RATE_LIMIT_REPLY = 4;
  * KEYS     the algorithm's state, then (only when block ms > 0) the penalty-box marker, in the
  *          same slot: `key` and `blockKey` in the body
  * ARGV     limit, window ms, cost (negative to peek: answer what consume would, writing nothing),
- *          capacity (burst), block ms
+ *          capacity (burst), block ms; after every decision's ARGV, the deadline (Redis ms):
+ *          run later, the script changes nothing (see scripts/deadline.ts)
  *
  * The body sees `key`, `blockKey`, `limit`, `window`, `cost` (positive), `write`, `capacity`
  * and `blockMs`, and returns {allowed, remaining, resetMs[, retryAfterMs]}. It reads Redis'
@@ -35,7 +36,7 @@ local function decide(key, blockKey, limit, window, cost, capacity, blockMs)
 ${body.trim().replace(/^/gm, '  ')}
 end
 local out, k = {}, 1
-for i = 1, #ARGV, ${RATE_LIMIT_ARGS} do
+for i = 1, #ARGV - 1, ${RATE_LIMIT_ARGS} do
   local blockMs = tonumber(ARGV[i + 4])
   local r = decide(KEYS[k], KEYS[k + 1], tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), blockMs)
   k = k + (blockMs > 0 and 2 or 1)
@@ -44,6 +45,7 @@ for i = 1, #ARGV, ${RATE_LIMIT_ARGS} do
 end
 return out
 `,
+    { deadline: true },
   );
 }
 

@@ -36,6 +36,7 @@ const isHeaders = (v: unknown): boolean => {
 /** Validates the `rateLimit` section of the module options (see `RateLimitOptions`). */
 export class RateLimitOptionsDto {
   @IsOptional() @IsString() connection?: string;
+  @IsOptional() @IsDuration() commandTimeout?: Duration;
   @IsOptional() @IsIn(FAILURES) failure?: RateLimitFailurePolicy;
   @IsOptional() @ValidateNested({ each: true }) @Type(() => RateLimitRuleDto) defaults?: RateLimitRuleDto | RateLimitRuleDto[];
   @IsOptional() @check('isHeaders', isHeaders, 'must be a boolean or { standard?: boolean, legacy?: boolean, partitionKeySecret?: string }') headers?: unknown;

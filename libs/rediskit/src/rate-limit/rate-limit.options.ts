@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { RateLimitFailurePolicy, RateLimitPolicy } from './rate-limit.policy.js';
+import type { Duration } from '../options/duration.js';
 
 /**
  * Whose quota a request consumes:
@@ -62,6 +63,11 @@ export interface RateLimitHeaderOptions {
 export interface RateLimitOptions {
   /** Named connection to use (default: the default connection). */
   connection?: string;
+  /**
+   * Time budget of each Redis call of this capability: it settles within it whatever the
+   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   */
+  commandTimeout?: Duration;
   /** What to decide when Redis cannot be asked (default `'open'`); policies may override it. */
   failure?: RateLimitFailurePolicy;
   /** Rules `RateLimitGuard` applies to every route it guards (decorators override them by name). */

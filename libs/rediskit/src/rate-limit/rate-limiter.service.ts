@@ -6,6 +6,7 @@ import type { RedisRegistry } from '../connection/redis.registry.js';
 import { RediskitConnectionError } from '../errors.js';
 import { encodeKeyPart, type Keyspace, type KeyPart } from '../keyspace/keyspace.js';
 import type { BoundCounter, CounterMetric, MetricsService } from '../metrics/metrics.service.js';
+import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import type { LuaScript } from '../scripts/lua-script.js';
 import type { BatchScript } from '../scripts/batch-script.js';
@@ -98,8 +99,6 @@ interface LimiterLink {
 export class RateLimiterService {
   private readonly logger = new Logger('RateLimiter');
   private link?: LimiterLink;
-  // Set while a connection opened on first use makes its first attempt: calls wait for it.
-  private firstAttempt?: Promise<void>;
   /** Per algorithm: its script, with the decisions of one tick sent as one call. */
   private readonly batchers: Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
   private readonly decisions: CounterMetric;
@@ -113,6 +112,8 @@ export class RateLimiterService {
   private readonly perPolicy = new Map<string, { allowed: BoundCounter; blocked: BoundCounter }>();
   private readonly plans = new WeakMap<ResolvedPolicy, Plan>();
   private readonly secret: PartitionSecret;
+  /** How long a decision may wait for Redis before the failure policy decides. */
+  private readonly budget: number;
 
   private constructor(
     private readonly connection: RedisConnection,
@@ -123,10 +124,15 @@ export class RateLimiterService {
   ) {
     const secretKey = keyspace.key(RATE_LIMIT_FEATURE, 'key-secret');
     this.secret = new PartitionSecret((candidate) => this.runScript<string | null>(keySecretScript, [secretKey], [candidate]), options.keySecret);
-    const target = { isCluster: connection.isCluster, run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn) };
+    const target = {
+      isCluster: connection.isCluster,
+      run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn),
+      deadline: () => connection.deadline(this.budget),
+    };
     this.batchers = Object.fromEntries(
       RATE_LIMIT_ALGORITHMS.map((a) => [a, new ScriptBatcher<RawDecision>(target, SCRIPTS[a], { width: RATE_LIMIT_REPLY })]),
     ) as Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
+    this.budget = toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'rateLimit.commandTimeout');
     this.memory = new MemoryRateLimiter(options.memoryMaxKeys);
     this.failure = options.failure ?? 'open';
     this.decisions = metrics.counter('rate_limit_decisions_total', 'Rate-limit decisions by policy and result (allowed | blocked)', ['policy', 'result']);
@@ -233,19 +239,21 @@ export class RateLimiterService {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { client } = link;
-    const now = () =>
-      this.connection.breaker.execute(() =>
-        client.status === 'ready' ? call(client) : Promise.reject(new RediskitConnectionError(`Rate-limit connection is ${client.status}`)),
-      );
-    // A connection opened by this very call (or a recent one) is still connecting: wait for its
-    // first attempt, never longer than a call may take anyway, then decide as usual.
-    return this.firstAttempt && client.status !== 'ready' ? this.firstAttempt.then(now) : now();
+    // A decision never waits for a reconnect: the failure policy answers at once. Only a
+    // connection making its first attempt (opened on first use) is waited for, within the budget.
+    const { status } = link.client;
+    if (status === 'reconnecting' || status === 'close' || status === 'end') {
+      const down = new RediskitConnectionError(`Rate-limit connection to ${this.connection.address} is ${status}`);
+      this.connection.breaker.recordFailure(down);
+      return Promise.reject(down);
+    }
+    return this.connection.call(link.client, this.budget, call);
   }
 
   /** Runs a rate-limit Lua script like {@link execute}. */
   runScript<T>(script: LuaScript, keys: string[], args: ScriptArg[]): Promise<T> {
-    return this.execute(() => this.link!.runner.run<T>(script, keys, args));
+    const withDeadline = script.deadline ? [...args, this.connection.deadline(this.budget)] : args;
+    return this.execute(() => this.link!.runner.run<T>(script, keys, withDeadline));
   }
 
   /** Records that a decision came from the failure policy; logs once per outage. */
@@ -285,19 +293,10 @@ export class RateLimiterService {
 
   /**
    * The limiter's client, opened on first use. Concurrent first calls share one connection:
-   * it is created synchronously here. While its first connect attempt runs (at most the
-   * connection's commandTimeout), calls wait for it; after that they decide as they always
-   * do: a client that is not ready means the failure policy, at once.
+   * it is created synchronously here, and calls wait for it within their budget.
    */
   private opened(): LimiterLink {
-    if (this.link) return this.link;
-    const { client, connected } = this.connection.open('rate-limit', LIMITER_CLIENT_OPTIONS, { cluster: LIMITER_CLUSTER_OPTIONS });
-    this.link = linkTo(client);
-    const attempt = settleWithin(connected, this.connection.commandTimeout);
-    this.firstAttempt = attempt;
-    attempt.then(() => {
-      if (this.firstAttempt === attempt) this.firstAttempt = undefined;
-    });
+    if (!this.link) this.link = linkTo(this.connection.open('rate-limit', LIMITER_CLIENT_OPTIONS, { cluster: LIMITER_CLUSTER_OPTIONS }).client);
     return this.link;
   }
 
@@ -335,16 +334,4 @@ export class RateLimiterService {
 
 function linkTo(client: RedisClient): LimiterLink {
   return { client, runner: new ScriptRunner(client).define(throttlerIncrementScript, keySecretScript) };
-}
-
-/** Resolves when `p` settles or after `ms`, whichever comes first (never rejects). */
-function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    p.then(done, done);
-  });
 }

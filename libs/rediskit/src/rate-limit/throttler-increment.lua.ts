@@ -9,6 +9,7 @@ import { defineScript } from '../scripts/lua-script.js';
  * ARGV[1]  ttl ms
  * ARGV[2]  limit
  * ARGV[3]  block duration ms; 0 = refuse without counting until the window ends
+ * ARGV[4]  deadline (Redis ms): run later, the script changes nothing (see scripts/deadline.ts)
  *
  * Returns {totalHits, timeToExpire ms, isBlocked 0|1, timeToBlockExpire ms}. Hits are not
  * counted while blocked, and the counter is dropped when a block starts, so a fresh window
@@ -43,4 +44,5 @@ if hits > limit then
 end
 return {hits, left, 0, 0}
 `,
+  { deadline: true },
 );

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../connection/client.factory.js';
+import { LUA_DEADLINE_PROLOGUE } from './deadline.js';
 import type { ScriptArg } from './script-runner.js';
 
 /**
@@ -11,11 +12,19 @@ export interface BatchScript {
   readonly name: string;
   readonly lua: string;
   readonly sha: string;
+  /** The script takes a deadline in Redis time as its last ARGV (added by the batcher). */
+  readonly deadline: boolean;
 }
 
-/** Declares a batch script; `lua` documents its KEYS and ARGV layout on top of its file. */
-export function batchScript(name: string, lua: string): BatchScript {
-  return Object.freeze({ name, lua, sha: createHash('sha1').update(lua).digest('hex') });
+/**
+ * Declares a batch script; `lua` documents its KEYS and ARGV layout on top of its file. With
+ * `deadline`, the script gets {@link LUA_DEADLINE_PROLOGUE} and its batcher appends the deadline
+ * after the entries' ARGV.
+ */
+export function batchScript(name: string, body: string, options: { deadline?: boolean } = {}): BatchScript {
+  const deadline = options.deadline ?? false;
+  const lua = deadline ? LUA_DEADLINE_PROLOGUE + body : body;
+  return Object.freeze({ name, lua, sha: createHash('sha1').update(lua).digest('hex'), deadline });
 }
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');

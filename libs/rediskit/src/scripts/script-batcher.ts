@@ -7,7 +7,10 @@ import type { ScriptArg } from './script-runner.js';
 /** Where a batcher sends its scripts: a `RedisConnection`, or a feature's own guarded client. */
 export interface BatchTarget {
   readonly isCluster: boolean;
-  run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
+  /** Runs `fn` within `budget` ms (undefined: the target's default). */
+  run<T>(fn: (client: RedisClient) => Promise<T>, budget?: number): Promise<T>;
+  /** The Redis time by which a script sent now within `budget` ms must have run. */
+  deadline(budget?: number): number;
 }
 
 interface Entry {
@@ -31,8 +34,8 @@ export class ScriptBatcher<R = number> {
   constructor(
     private readonly target: BatchTarget,
     private readonly script: BatchScript,
-    // maxEntries bounds how long one script call holds Redis.
-    options: { width?: number; maxEntries?: number } = {},
+    // maxEntries bounds how long one script call holds Redis; budget is each call's time budget.
+    private readonly options: { width?: number; maxEntries?: number; budget?: number } = {},
   ) {
     this.width = options.width ?? 1;
     this.batches = new TickBatcher((_slot, batch) => this.send(batch), { maxItems: options.maxEntries ?? 128 });
@@ -53,8 +56,9 @@ export class ScriptBatcher<R = number> {
         for (const a of item.args) args.push(a);
       }
     }
+    if (this.script.deadline) args = [...args, this.target.deadline(this.options.budget)];
     const w = this.width;
-    const replies = this.target.run((redis) => runBatchScript<unknown[]>(redis, this.script, keys, args));
+    const replies = this.target.run((redis) => runBatchScript<unknown[]>(redis, this.script, keys, args), this.options.budget);
     settle(batch, replies, (r, i) => (w === 1 ? r[i] : r.slice(i * w, i * w + w)) as R);
   }
 }

@@ -13,7 +13,8 @@ import { defineScript } from '../scripts/lua-script.js';
  * ARGV[5]  absolute timeout (ms)
  * ARGV[6]  user id
  * ARGV[7]  encoded data
- * ARGV[8..] field, value pairs of client info (dev, ip, ua, fp)
+ * ARGV[8..n-1] field, value pairs of client info (dev, ip, ua, fp)
+ * ARGV[n]  deadline (Redis ms): run later, the script changes nothing (see scripts/deadline.ts)
  * Returns  { now, evicted session id... }
  */
 export const sessionCreateScript = defineScript(
@@ -21,8 +22,6 @@ export const sessionCreateScript = defineScript(
   2,
   `
 local function int(n) return string.format('%d', n) end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local prefix = ARGV[1]
 
 -- Index hygiene first: members whose session expired on its own do not count.
@@ -41,7 +40,7 @@ end
 local idle = tonumber(ARGV[4])
 local absolute = now + tonumber(ARGV[5])
 local fields = { 'u', ARGV[6], 'ix', KEYS[1], 'c', int(now), 'a', int(now), 'x', int(absolute), 'i', int(idle), 'r', '1', 'd', ARGV[7] }
-for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 8, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('PEXPIREAT', KEYS[2], int(math.min(now + idle, absolute)))
 redis.call('ZADD', KEYS[1], int(now), ARGV[2])
@@ -51,4 +50,5 @@ local pttl = redis.call('PTTL', KEYS[1])
 if pttl < 0 or now + pttl < absolute then redis.call('PEXPIREAT', KEYS[1], int(absolute)) end
 return result
 `,
+  { deadline: true },
 );

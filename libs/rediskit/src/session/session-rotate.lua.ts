@@ -8,6 +8,7 @@ import { defineScript } from '../scripts/lua-script.js';
  * KEYS[2]  the session under the new token (same user, so same hash tag)
  * ARGV[1]  the old session id
  * ARGV[2]  the new session id
+ * ARGV[3]  deadline (Redis ms): run later, the script changes nothing (see scripts/deadline.ts)
  * Returns  nil when the old session is gone, else
  *          { now, u, c, a, x, i, r, d, dev, ip, ua, fp, v } of the new one (SESSION_FIELDS order)
  */
@@ -19,8 +20,6 @@ local function int(n) return string.format('%d', n) end
 local ix = redis.call('HGET', KEYS[1], 'ix')
 if not ix then return nil end
 local s = redis.call('HMGET', KEYS[1], 'u', 'c', 'a', 'x', 'i', 'r', 'd', 'dev', 'ip', 'ua', 'fp', 'v')
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local absolute, idle = tonumber(s[4]), tonumber(s[5])
 if now >= absolute or now >= tonumber(s[3]) + idle then
   redis.call('DEL', KEYS[1])
@@ -35,4 +34,5 @@ redis.call('ZADD', ix, s[2], ARGV[2])
 s[3] = int(now)
 return { now, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12] }
 `,
+  { deadline: true },
 );

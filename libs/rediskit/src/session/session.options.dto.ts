@@ -75,6 +75,7 @@ export class SessionOptionsDto {
   @IsOptional() @IsDuration() touchInterval?: Duration;
   @IsOptional() @IsInt() @Min(1) maxPerUser?: number;
   @IsOptional() @IsString() connection?: string;
+  @IsOptional() @IsDuration() commandTimeout?: Duration;
   @IsOptional() @ValidateNested() @Type(() => SessionCookieOptionsDto) cookie?: SessionCookieOptionsDto;
   @IsOptional() @IsArray() @ArrayNotEmpty() @IsIn(['cookie', 'header'], { each: true }) tokenSources?: string[];
   @IsOptional() @ValidateNested() @Type(() => SessionBindingOptionsDto) binding?: SessionBindingOptionsDto;

@@ -93,6 +93,11 @@ export interface SessionOptions {
   maxPerUser?: number;
   /** The named connection to use (default: the default connection). */
   connection?: string;
+  /**
+   * Time budget of each Redis call of this capability: it settles within it whatever the
+   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   */
+  commandTimeout?: Duration;
   /** The session cookie. */
   cookie?: SessionCookieOptions;
   /** Where the guard looks for the token, in order (default `['cookie', 'header']`; header = `Authorization: Bearer`). */

@@ -22,7 +22,6 @@ import { SessionKeys } from './session.keys.js';
 import { SessionMetrics } from './session.metrics.js';
 import type { SessionOptions } from './session.options.js';
 import { clientFields, LAST_ACTIVE, parseInfo, parseSession, SESSION_FIELDS } from './session.record.js';
-import { RedisClock } from './session.clock.js';
 import { bearerToken, clientOf, type RequestLike } from './session.request.js';
 import { resolveSessionOptions, type SessionSettings } from './session.settings.js';
 import { bucketOf, generateToken, hashToken, isWellFormedToken, sessionBucket } from './session.token.js';
@@ -66,10 +65,11 @@ export class SessionService {
   private readonly keys: SessionKeys;
   private readonly codec: Codec;
   private readonly metrics: SessionMetrics;
-  private readonly clock = new RedisClock();
   // A cluster that reads from replicas could serve a session just revoked on its master: then
   // every read goes through the script, which runs on the master.
   private readonly plainReads: boolean;
+  /** Time budget of each Redis call (`session.commandTimeout`, else the connection's). */
+  private readonly budget: number;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -83,6 +83,7 @@ export class SessionService {
     this.events = deps.events ?? new SessionEvents(options.onEvent);
     const scaleReads = connection.isCluster ? (connection.client as Cluster).options.scaleReads : undefined;
     this.plainReads = scaleReads === undefined || scaleReads === 'master';
+    this.budget = toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'session.commandTimeout');
   }
 
   /**
@@ -104,9 +105,10 @@ export class SessionService {
       sessionCreateScript,
       [this.keys.index(uid), key],
       [this.keys.sessionPrefix(bucket), id, this.settings.maxPerUser, idle, this.settings.absoluteTimeout, uid, this.codec.encode(value, key), ...client],
+      this.budget,
     );
     const [now, ...evicted] = reply;
-    this.clock.observe(now);
+    this.connection.clock.observe(now);
     const absoluteExpiresAt = now + this.settings.absoluteTimeout;
     const session: Session<T> = {
       id,
@@ -159,7 +161,7 @@ export class SessionService {
       const data = typeof patch === 'function' ? patch(session.data) : merge(session.data, patch);
       validateSessionData(this.settings.dataClass, data, 'patch');
       const key = this.keys.session(bucketOf(token), session.id);
-      const revision = await this.connection.script<number>(sessionUpdateScript, [key], [session.revision, this.codec.encode(data, key)]);
+      const revision = await this.connection.script<number>(sessionUpdateScript, [key], [session.revision, this.codec.encode(data, key)], this.budget);
       if (revision === -1) return null;
       if (revision > 0) return { ...session, data, revision };
       await new Promise((resolve) => setTimeout(resolve, Math.random() * (attempt + 1) * 2));
@@ -179,10 +181,10 @@ export class SessionService {
     const next = generateToken(bucket);
     const id = hashToken(next);
     const key = this.keys.session(bucket, id);
-    const reply = await this.connection.scriptBuffer<[number, ...(Buffer | null)[]] | null>(sessionRotateScript, [this.keys.session(bucket, oldId), key], [oldId, id]);
+    const reply = await this.connection.scriptBuffer<[number, ...(Buffer | null)[]] | null>(sessionRotateScript, [this.keys.session(bucket, oldId), key], [oldId, id], this.budget);
     if (!reply) return null;
     const [now, ...fields] = reply;
-    this.clock.observe(now);
+    this.connection.clock.observe(now);
     const session = parseSession<T>(id, fields, now, this.codec, key);
     this.metrics.rotated.inc();
     this.emit({ type: 'rotated', userId: session.userId, sessionId: id, previousSessionId: oldId, at: now });
@@ -208,7 +210,7 @@ export class SessionService {
   /** Logs a user out everywhere (password change, account lock) through the user's index, without SCAN. Returns how many sessions ended. */
   async destroyAllForUser(userId: string | number): Promise<number> {
     const uid = userIdOf(userId);
-    const [now, ...ids] = await this.connection.script<[number, ...string[]]>(sessionDestroyAllScript, [this.keys.index(uid)], [this.keys.sessionPrefix(sessionBucket(uid))]);
+    const [now, ...ids] = await this.connection.script<[number, ...string[]]>(sessionDestroyAllScript, [this.keys.index(uid)], [this.keys.sessionPrefix(sessionBucket(uid))], this.budget);
     if (ids.length > 0) this.metrics.ended.inc({ reason: 'logout_all' }, ids.length);
     for (const id of ids) this.emit({ type: 'destroyed', userId: uid, sessionId: id, at: now, reason: 'logout-all' });
     return ids.length;
@@ -217,7 +219,7 @@ export class SessionService {
   /** The user's live sessions, oldest first: device, IP, user agent, created and last-active times. */
   async listForUser(userId: string | number): Promise<SessionInfo[]> {
     const uid = userIdOf(userId);
-    const entries = await this.connection.script<string[][]>(sessionListScript, [this.keys.index(uid)], [this.keys.sessionPrefix(sessionBucket(uid))]);
+    const entries = await this.connection.script<string[][]>(sessionListScript, [this.keys.index(uid)], [this.keys.sessionPrefix(sessionBucket(uid))], this.budget);
     return entries.map((entry) => parseInfo(uid, entry));
   }
 
@@ -229,7 +231,7 @@ export class SessionService {
     checkFactor(factor);
     const ms = toPositiveMs(ttl, 'ttl');
     if (!this.wellFormed(token)) return false;
-    const until = await this.connection.script<number>(sessionVerifyScript, [this.keys.session(bucketOf(token), hashToken(token))], [factor, ms]);
+    const until = await this.connection.script<number>(sessionVerifyScript, [this.keys.session(bucketOf(token), hashToken(token))], [factor, ms], this.budget);
     return until > 0;
   }
 
@@ -253,7 +255,7 @@ export class SessionService {
       const results = await Promise.all(
         batch.map((index) => {
           const bucket = /\{([^}]*)\}/.exec(index)?.[1] ?? '';
-          return this.connection.script<[number, number]>(sessionPruneScript, [index], [this.keys.sessionPrefix(bucket)]);
+          return this.connection.script<[number, number]>(sessionPruneScript, [index], [this.keys.sessionPrefix(bucket)], this.budget);
         }),
       );
       for (const [gone, left] of results) {
@@ -316,32 +318,32 @@ export class SessionService {
     if (!this.wellFormed(token)) return null;
     const id = hashToken(token);
     const key = this.keys.session(bucketOf(token), id);
-    if (this.plainReads && this.clock.fresh && !exact) {
-      const fields = await this.connection.run((client) => client.hmgetBuffer(key, ...SESSION_FIELDS));
+    if (this.plainReads && this.connection.clock.fresh && !exact) {
+      const fields = await this.connection.run((client) => client.hmgetBuffer(key, ...SESSION_FIELDS), this.budget);
       if (fields[0] === null) {
         this.metrics.misses.inc();
         return null;
       }
-      const now = this.clock.now();
+      const now = this.connection.clock.now();
       if (!touch || now - Number(fields[LAST_ACTIVE]) < this.settings.touchInterval) {
         this.metrics.hits.inc();
         return parseSession<T>(id, fields, now, this.codec, key);
       }
     }
-    const reply = await this.connection.scriptBuffer<[number, number, ...(Buffer | null)[]] | null>(sessionReadScript, [key], [touch ? '1' : '0', this.settings.touchInterval, id]);
+    const reply = await this.connection.scriptBuffer<[number, number, ...(Buffer | null)[]] | null>(sessionReadScript, [key], [touch ? '1' : '0', this.settings.touchInterval, id], this.budget);
     if (!reply) {
       this.metrics.misses.inc();
       return null;
     }
     const [now, touched, ...fields] = reply;
-    this.clock.observe(now);
+    this.connection.clock.observe(now);
     this.metrics.hits.inc();
     if (touched === 1) this.metrics.touchWrites.inc();
     return parseSession<T>(id, fields, now, this.codec, key);
   }
 
   private async destroyKey(key: string, id: string, userId: string, reason: 'logout' | 'revoked'): Promise<boolean> {
-    const reply = await this.connection.script<[string, number] | null>(sessionDestroyScript, [key], [id, userId]);
+    const reply = await this.connection.script<[string, number] | null>(sessionDestroyScript, [key], [id, userId], this.budget);
     if (!reply) return false;
     this.metrics.ended.inc({ reason });
     this.emit({ type: 'destroyed', userId: reply[0], sessionId: id, at: reply[1], reason });

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { RedisClock } from './session.clock.js';
+import { RedisClock } from './redis-clock.js';
 
 describe('RedisClock', () => {
   it('is unknown until observed, then runs on from Redis time on the monotonic clock', () => {

@@ -2,11 +2,12 @@
 const TRUST_MS = 30_000;
 
 /**
- * Redis' clock as seen from this process: every script reply carries Redis' `TIME`; from it
- * the clock runs on on the local monotonic clock (immune to wall-clock jumps), and is read
- * again from Redis at least every 30 s. Reads that need no write (most requests) then skip the
- * script and still judge step-up verifications by Redis' time, give or take one network trip,
- * so app servers with drifting clocks agree. Writes always decide with `TIME` in Lua.
+ * Redis' clock as seen from this process, one per connection: it is read with `TIME` whenever
+ * the connection becomes ready, and scripts that return Redis' `TIME` (sessions) observe it
+ * too; between observations it runs on the local monotonic clock (immune to wall-clock
+ * jumps). Sessions judge step-up verifications by it without a script, and every script with
+ * side effects gets its deadline from it, so app servers with drifting clocks agree. Writes
+ * still decide with `TIME` in Lua.
  */
 export class RedisClock {
   private redisAt: number | undefined;
