@@ -1,9 +1,9 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { APP_USER, aclTestMode, devPassword, OPS_USER, REDIS_CONF, USERS_ACL } from './acl-users.js';
-import { exited, freePort, spawnTracked, waitFor, workDir } from './processes.js';
+import { exited, freePort, runDir, spawnTracked, waitFor, workDir } from './processes.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,6 +26,31 @@ export async function redisCliAs(auth: RedisAuth | undefined, port: number, ...a
   const login = auth ? ['--user', auth.username, '--pass', auth.password, '--no-auth-warning'] : [];
   const { stdout } = await execFileAsync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...login, ...args], { timeout: 10_000 });
   return stdout.trim();
+}
+
+/**
+ * Commands the ACL run grants the app user on top of its list: suites read keys (TYPE, DUMP,
+ * HGETALL, PEXPIRETIME) and send a MULTI through the application's own connection to assert on what the
+ * library did. The library never sends them.
+ */
+export const TEST_ONLY_COMMANDS = ['type', 'dump', 'hgetall', 'pexpiretime', 'multi', 'exec'];
+
+/**
+ * users.acl as it is, with the app user's line extended (rules apply left to right): all keys
+ * and channels, since the suites use key prefixes of their own, and {@link TEST_ONLY_COMMANDS}.
+ * Written once per run; every (re)start of a server loads it, so no client ever meets the
+ * narrower rules in between.
+ */
+function widenedAclFile(): string {
+  const file = join(runDir, `users.widened.${process.pid}.acl`); // one per worker: no race
+  if (!existsSync(file)) {
+    const lines = readFileSync(USERS_ACL, 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.startsWith(`user ${APP_USER} `));
+    if (i < 0) throw new Error(`no user ${APP_USER} in ${USERS_ACL}`);
+    lines[i] += ` resetkeys ~* resetchannels &* ${TEST_ONLY_COMMANDS.map((c) => `+${c}`).join(' ')}`;
+    writeFileSync(file, lines.join('\n'));
+  }
+  return file;
 }
 
 const opsAuth = (): RedisAuth => ({ username: OPS_USER, password: devPassword(OPS_USER) });
@@ -77,11 +102,13 @@ export class RedisServer {
    * {@link url} carries the application user's credentials and {@link cli} the operator's: the
    * suites then prove that user's command list complete. The suites use key prefixes of their
    * own, so the app user's key and channel patterns are widened to all (its commands stay the
-   * file's); the demo spec in test/deploy checks the `rk:*` patterns as they are.
+   * file's, see widenedAclFile); the demo spec in test/deploy checks the `rk:*` patterns as they are.
    */
   static async start(config: string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
     const acl = aclTestMode() && !options.sentinel && !options.configFile;
-    if (acl) options = { ...options, configFile: REDIS_CONF };
+    // The suites assert on a server without a memory limit (health details, monitor ratios).
+    if (acl) options = { ...options, configFile: REDIS_CONF, aclFile: widenedAclFile() };
+    if (acl) config = ['maxmemory 0', ...config];
     const fromFile = !!options.configFile;
     const clientAuth = options.clientAuth ?? (fromFile && !options.sentinel ? { username: APP_USER, password: devPassword(APP_USER) } : undefined);
     const cliAuth = options.cliAuth ?? (fromFile && !options.sentinel ? opsAuth() : undefined);
@@ -101,7 +128,6 @@ export class RedisServer {
       const server = new RedisServer(port, dir, configFile, !!options.sentinel, clientAuth, cliAuth);
       try {
         await server.launch();
-        if (acl) await server.cli('ACL', 'SETUSER', APP_USER, 'resetkeys', '~*', 'resetchannels', '&*');
         return server;
       } catch (error) {
         lastError = error;
@@ -178,5 +204,6 @@ export class RedisServer {
     const ready = waitFor(async () => (await this.cli('PING')) === 'PONG', 10_000, `redis-server on port ${this.port} to answer PING`);
     died.catch(() => undefined); // only the race below reports it
     await Promise.race([ready, died]);
+    // Every start loads users.acl again: widen the app user again (see start()).
   }
 }
