@@ -10,7 +10,9 @@ const root = new URL('../../', import.meta.url).pathname;
  * The integration suites of one topology (standalone) run as the least-privileged ACL user:
  * REDISKIT_TEST_ACL=1 makes every server start from deploy/redis/redis.conf and users.acl and
  * hand out URLs with rediskit-app's credentials, so a command missing from its list fails them.
- * The subset covers each capability that talks to Redis and the health monitor (INFO, SLOWLOG).
+ * The subset covers each capability that talks to Redis, the HTTP response cache, the guards and
+ * the health monitor (INFO, SLOWLOG). Left out: suites that seed connections with bare
+ * { host, port } (cluster, Sentinel, named connections) or compare with peer libraries.
  */
 export const ACL_SUITES = [
   'test/deploy/acl-mode.int-spec.ts',
@@ -21,6 +23,9 @@ export const ACL_SUITES = [
   'test/pubsub/standalone.int-spec.ts',
   'test/health/health.int-spec.ts',
   'test/health/metrics.int-spec.ts',
+  'test/http-cache/http-cache.e2e-spec.ts',
+  'test/rate-limit/guard.e2e-spec.ts',
+  'test/session/session-guard.e2e-spec.ts',
 ];
 // session.int-spec runs on a cluster too; cluster nodes take { host, port } seeds without credentials.
 const SKIP = '^(?!sessions on a 3-master cluster)';
@@ -43,7 +48,7 @@ function runJest(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number
 }
 
 describe('the library as the least-privileged ACL user (users.acl rediskit-app)', () => {
-  it('passes the standalone cache, session, rate-limit, lock, pub/sub and health suites', async () => {
+  it('passes the standalone cache, HTTP cache, session, rate-limit, lock, pub/sub and health suites', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rediskit-acl-run-'));
     try {
       const out = join(dir, 'results.json');
