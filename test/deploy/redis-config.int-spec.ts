@@ -69,6 +69,20 @@ describe('deploy/redis/redis.conf with users.acl on a real server', () => {
     await waitFor(() => readdirSync(join(server.dir, 'appendonlydir')).some((f) => f.endsWith('.incr.aof')), 5000, 'the AOF files');
   });
 
+  it('keeps what scripts and transactions wrote across a restart (AOF with the default user off)', async () => {
+    // Multi-write scripts reach the AOF as MULTI/EXEC, which Redis re-checks against the default
+    // user on load (see the default user in acl-users.json): sessions and locks are such writes.
+    const id = Math.random().toString(36).slice(2);
+    await app.call('EVAL', "redis.call('HSET', KEYS[1], 'u', '1'); redis.call('PEXPIRE', KEYS[1], 60000); redis.call('INCR', KEYS[2]); return 1", '2', `rk:aof:{${id}}:s`, `rk:aof:{${id}}:n`);
+    await server.cli('EVAL', "redis.call('SET', KEYS[1], 'a'); redis.call('SET', KEYS[2], 'b'); return 1", '2', `rk:aof:${id}:a`, `rk:aof:${id}:b`);
+    await server.restart();
+    await waitFor(async () => (await app.ping().catch(() => '')) === 'PONG', 10_000, 'the app client to reconnect');
+    expect(await app.hget(`rk:aof:{${id}}:s`, 'u')).toBe('1');
+    expect(await app.pttl(`rk:aof:{${id}}:s`)).toBeGreaterThan(0);
+    expect(await app.get(`rk:aof:{${id}}:n`)).toBe('1');
+    expect(await server.cli('MGET', `rk:aof:${id}:a`, `rk:aof:${id}:b`)).toBe('a\nb');
+  });
+
   it('refuses clients that do not authenticate (default user off)', async () => {
     await expect(server.cliAs(undefined, 'PING')).resolves.toMatch(/NOAUTH/);
     await expect(server.cliAs({ username: 'default', password: 'anything' }, 'PING')).resolves.toMatch(/NOAUTH|WRONGPASS/);
