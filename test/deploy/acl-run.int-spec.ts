@@ -15,7 +15,7 @@ const root = new URL('../../', import.meta.url).pathname;
  * { host, port } (cluster, Sentinel, named connections) or compare with peer libraries.
  */
 export const ACL_SUITES = [
-  'test/deploy/acl-mode.int-spec.ts',
+  'test/deploy/acl-canary.acl-spec.ts',
   'test/cache/cache.standalone.int-spec.ts',
   'test/session/session.int-spec.ts',
   'test/rate-limit/standalone.int-spec.ts',
@@ -56,14 +56,15 @@ describe('the library as the least-privileged ACL user (users.acl rediskit-app)'
       delete env.REDISKIT_TEST_RUN_DIR; // the child run has its own run directory and teardown
       delete env.JEST_WORKER_ID;
       const started = Date.now();
-      const { code, output } = await runJest([...ACL_SUITES, '-t', SKIP, '--json', '--outputFile', out, '--maxWorkers', '2'], env);
+      const testMatch = ['**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.acl-spec.ts'];
+      const { code, output } = await runJest([...ACL_SUITES, '--testMatch', ...testMatch, '-t', SKIP, '--json', '--outputFile', out, '--maxWorkers', '2'], env);
       const results = JSON.parse(readFileSync(out, 'utf8')) as JestJson;
       const failed = results.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'failed').map((a) => `${a.fullName}\n${a.failureMessages.join('\n').slice(0, 1500)}`));
       if (failed.length || code !== 0) throw new Error(`ACL run failed (exit ${code}):\n${failed.join('\n\n') || output.slice(-4000)}`);
       console.log(`ACL run: ${results.numPassedTests} tests passed in ${Math.round((Date.now() - started) / 1000)} s`);
       expect(results.testResults.map((f) => f.name.slice(root.length)).sort()).toEqual([...ACL_SUITES].sort());
       // The canary ran (not skipped): the child really was in ACL mode.
-      const canary = results.testResults.find((f) => f.name.endsWith('acl-mode.int-spec.ts'))!.assertionResults;
+      const canary = results.testResults.find((f) => f.name.endsWith('acl-canary.acl-spec.ts'))!.assertionResults;
       expect(canary.map((a) => a.status)).toEqual(['passed']);
       expect(results.numPassedTests).toBeGreaterThan(100);
     } finally {

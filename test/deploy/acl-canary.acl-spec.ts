@@ -3,10 +3,12 @@ import { Redis } from 'ioredis';
 import { APP_USER, aclTestMode, commandsOf } from '../harness/acl-users.js';
 import { RedisServer } from '../harness/index.js';
 
-// Runs inside the ACL run (test/deploy/acl-run.int-spec.ts starts jest with REDISKIT_TEST_ACL=1),
-// which checks that it ran: it proves the suites of that run met the restricted user.
-(aclTestMode() ? describe : describe.skip)('the harness with REDISKIT_TEST_ACL=1', () => {
+// Runs only inside the ACL run (test/deploy/acl-run.int-spec.ts starts jest with
+// REDISKIT_TEST_ACL=1 and adds *.acl-spec.ts to testMatch), which checks that it passed: it
+// proves the suites of that run met the restricted user.
+describe('the harness with REDISKIT_TEST_ACL=1', () => {
   it('hands out the app user of users.acl, which is refused what is not on its list', async () => {
+    if (!aclTestMode()) throw new Error('run through test/deploy/acl-run.int-spec.ts (REDISKIT_TEST_ACL=1)');
     const server = await RedisServer.start();
     const app = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
     try {
