@@ -146,8 +146,18 @@ interface Instance {
     expect((await http(b, '/auth/logout', { method: 'POST', cookie: bye })).status).toBeLessThan(300);
 
     // A stalled server: commands wait past slowOperationThreshold (redis_slow_commands_total).
-    await redis.cli('CLIENT', 'PAUSE', '300', 'ALL');
-    await Promise.all(demos.map((d) => http(d, '/products/6')));
+    // (repeated until one landed: on a busy machine a request may reach Redis after the pause)
+    let product = 6;
+    await waitFor(
+      async () => {
+        await redis.cli('CLIENT', 'PAUSE', '600', 'ALL');
+        await Promise.all(demos.map((d) => http(d, `/products/${product++}`)));
+        return /^rediskit_redis_slow_commands_total\{.*\} [1-9]/m.test(await (await http(a, '/metrics')).text());
+      },
+      20_000,
+      'a command slower than 100 ms',
+      200,
+    );
     // A SLOWLOG burst: every command logged until the next sample (SLOWLOG entries, monitor alert).
     await redis.cli('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
     for (const d of demos) for (const id of [1, 2, 3]) await http(d, `/products/${id}`);
