@@ -1,15 +1,77 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { exited, freePort, spawnTracked, waitFor, workDir } from './processes.js';
+import { APP_USER, aclTestMode, devPassword, OPS_USER, REDIS_CONF, USERS_ACL } from './acl-users.js';
+import { exited, freePort, runDir, spawnTracked, waitFor, workDir } from './processes.js';
 
 const execFileAsync = promisify(execFile);
 
-/** Runs redis-cli against a port and returns its trimmed output. */
+/** A user name and password (an ACL user of deploy/redis/users.acl). */
+export interface RedisAuth {
+  username: string;
+  password: string;
+}
+
+/**
+ * Runs redis-cli against a port and returns its trimmed output. `auth` defaults to none, or to
+ * the operator user when the run loads users.acl everywhere (REDISKIT_TEST_ACL=1).
+ */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 });
+  return redisCliAs(aclTestMode() ? opsAuth() : undefined, port, ...args);
+}
+
+/** redis-cli as `auth` (none: the default user). */
+export async function redisCliAs(auth: RedisAuth | undefined, port: number, ...args: string[]): Promise<string> {
+  const login = auth ? ['--user', auth.username, '--pass', auth.password, '--no-auth-warning'] : [];
+  const { stdout } = await execFileAsync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...login, ...args], { timeout: 10_000 });
   return stdout.trim();
+}
+
+/**
+ * Commands the ACL run grants the app user on top of its list: suites read keys (TYPE, DUMP,
+ * HGETALL, PEXPIRETIME) and send a MULTI through the application's own connection to assert on what the
+ * library did. The library never sends them.
+ */
+export const TEST_ONLY_COMMANDS = ['type', 'dump', 'hgetall', 'pexpiretime', 'multi', 'exec'];
+
+/**
+ * users.acl as it is, with the app user's line extended (rules apply left to right): all keys
+ * and channels, since the suites use key prefixes of their own, and {@link TEST_ONLY_COMMANDS}.
+ * Written once per run; every (re)start of a server loads it, so no client ever meets the
+ * narrower rules in between.
+ */
+function widenedAclFile(): string {
+  const file = join(runDir, `users.widened.${process.pid}.acl`); // one per worker: no race
+  if (!existsSync(file)) {
+    const lines = readFileSync(USERS_ACL, 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.startsWith(`user ${APP_USER} `));
+    if (i < 0) throw new Error(`no user ${APP_USER} in ${USERS_ACL}`);
+    lines[i] += ` resetkeys ~* resetchannels &* ${TEST_ONLY_COMMANDS.map((c) => `+${c}`).join(' ')}`;
+    writeFileSync(file, lines.join('\n'));
+  }
+  return file;
+}
+
+const opsAuth = (): RedisAuth => ({ username: OPS_USER, password: devPassword(OPS_USER) });
+
+/** Options of {@link RedisServer.start}. */
+export interface RedisServerOptions {
+  sentinel?: boolean;
+  name?: string;
+  /**
+   * Start from this config file (`include`d as is), e.g. deploy/redis/redis.conf; the harness
+   * then only sets port, bind, dir and `aclfile` after it, and `config` comes last.
+   */
+  configFile?: string;
+  /** Edits a sentinel's copy of `configFile` (e.g. the address of the monitored master). */
+  editConfig?: (text: string) => string;
+  /** The ACL file `aclfile` points to with a `configFile` (default deploy/redis/users.acl). */
+  aclFile?: string;
+  /** Whom {@link RedisServer.url} authenticates as (with a `configFile`: the app user). */
+  clientAuth?: RedisAuth;
+  /** Whom {@link RedisServer.cli} runs as (with a `configFile`: the operator user). */
+  cliAuth?: RedisAuth;
 }
 
 /**
@@ -25,23 +87,45 @@ export class RedisServer {
     readonly dir: string,
     private readonly configFile: string,
     private readonly sentinel: boolean,
+    /** Whom {@link url} authenticates as (undefined: the default user, no password). */
+    readonly clientAuth?: RedisAuth,
+    /** Whom {@link cli} runs as. */
+    readonly cliAuth?: RedisAuth,
   ) {}
 
   /**
    * Starts a server with extra config lines; retries on other ports if a port was taken (a
    * free port can be handed to another process's connection before redis-server binds it).
    * `$PORT` in a line is the server's port, `$BUS_PORT` a second free port (a cluster bus).
+   *
+   * With REDISKIT_TEST_ACL=1 every data node starts from deploy/redis/redis.conf and users.acl,
+   * {@link url} carries the application user's credentials and {@link cli} the operator's: the
+   * suites then prove that user's command list complete. The suites use key prefixes of their
+   * own, so the app user's key and channel patterns are widened to all (its commands stay the
+   * file's, see widenedAclFile); the demo spec in test/deploy checks the `rk:*` patterns as they are.
    */
-  static async start(config: string[] = [], options: { sentinel?: boolean; name?: string } = {}): Promise<RedisServer> {
+  static async start(config: string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
+    const acl = aclTestMode() && !options.sentinel && !options.configFile;
+    // The suites assert on a server without a memory limit (health details, monitor ratios).
+    if (acl) options = { ...options, configFile: REDIS_CONF, aclFile: widenedAclFile() };
+    if (acl) config = ['maxmemory 0', ...config];
+    const fromFile = !!options.configFile;
+    const clientAuth = options.clientAuth ?? (fromFile && !options.sentinel ? { username: APP_USER, password: devPassword(APP_USER) } : undefined);
+    const cliAuth = options.cliAuth ?? (fromFile && !options.sentinel ? opsAuth() : undefined);
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freePort();
       const dir = workDir(options.name ?? (options.sentinel ? 'sentinel' : 'redis'));
       const configFile = join(dir, 'redis.conf');
-      const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, ...(options.sentinel ? [] : ['save ""', 'appendonly no']), ...config];
+      // A sentinel rewrites its config file: it gets a copy (edited by `editConfig`), not an include.
+      const file = !options.configFile ? [] : options.sentinel ? [(options.editConfig ?? String)(readFileSync(options.configFile, 'utf8'))] : [`include ${options.configFile}`];
+      const base = fromFile
+        ? [...file, `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, ...(options.sentinel ? [] : [`aclfile ${options.aclFile ?? USERS_ACL}`])]
+        : [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, ...(options.sentinel ? [] : ['save ""', 'appendonly no'])];
+      const lines = [...base, ...config];
       const busPort = String(await freePort());
       writeFileSync(configFile, lines.map((l) => l.replace(/\$BUS_PORT/g, busPort).replace(/\$PORT/g, String(port))).join('\n') + '\n');
-      const server = new RedisServer(port, dir, configFile, !!options.sentinel);
+      const server = new RedisServer(port, dir, configFile, !!options.sentinel, clientAuth, cliAuth);
       try {
         await server.launch();
         return server;
@@ -57,8 +141,10 @@ export class RedisServer {
     return { host: '127.0.0.1', port: this.port };
   }
 
+  /** `redis://127.0.0.1:<port>`, with the {@link clientAuth} user's credentials when there is one. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const auth = this.clientAuth ? `${encodeURIComponent(this.clientAuth.username)}:${encodeURIComponent(this.clientAuth.password)}@` : '';
+    return `redis://${auth}127.0.0.1:${this.port}`;
   }
 
   get running(): boolean {
@@ -66,7 +152,12 @@ export class RedisServer {
   }
 
   cli(...args: string[]): Promise<string> {
-    return redisCli(this.port, ...args);
+    return redisCliAs(this.cliAuth, this.port, ...args);
+  }
+
+  /** redis-cli as another user (undefined: the default user). */
+  cliAs(auth: RedisAuth | undefined, ...args: string[]): Promise<string> {
+    return redisCliAs(auth, this.port, ...args);
   }
 
   /** Graceful stop (SIGTERM), waiting for the process to exit. */
@@ -113,5 +204,6 @@ export class RedisServer {
     const ready = waitFor(async () => (await this.cli('PING')) === 'PONG', 10_000, `redis-server on port ${this.port} to answer PING`);
     died.catch(() => undefined); // only the race below reports it
     await Promise.race([ready, died]);
+    // Every start loads users.acl again: widen the app user again (see start()).
   }
 }

@@ -1,5 +1,6 @@
+import { devPassword, REDIS_CONF, SENTINEL_CONF, sentinelDevPassword } from './acl-users.js';
 import { waitFor } from './processes.js';
-import { RedisServer } from './redis-server.js';
+import { RedisServer, type RedisServerOptions } from './redis-server.js';
 
 export const MASTER_NAME = 'rediskit';
 
@@ -14,22 +15,34 @@ export class SentinelFixture {
     readonly sentinels: RedisServer[],
   ) {}
 
-  static async start(): Promise<SentinelFixture> {
-    const master = await RedisServer.start([], { name: 'sentinel-master' });
-    const replica = await RedisServer.start([`replicaof 127.0.0.1 ${master.port}`, 'replica-priority 100'], { name: 'sentinel-replica' });
-    const sentinels = await Promise.all(
-      [0, 1, 2].map(() =>
-        RedisServer.start(
-          [
-            `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 2`,
-            `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
-            `sentinel failover-timeout ${MASTER_NAME} 5000`,
-            `sentinel parallel-syncs ${MASTER_NAME} 1`,
-          ],
-          { sentinel: true, name: 'sentinel' },
-        ),
-      ),
-    );
+  /**
+   * `deployConfig`: the data nodes start from deploy/redis/redis.conf with users.acl (replicas
+   * authenticate as rediskit-replica, sentinels as rediskit-sentinel) and the sentinels from
+   * deploy/redis/sentinel.conf, with the master's address put in its `sentinel monitor` line and
+   * the passwords appended as docker-compose does. Clients then need {@link sentinelPassword}
+   * and the data nodes' `clientAuth`.
+   */
+  static async start(options: { deployConfig?: boolean } = {}): Promise<SentinelFixture> {
+    const deploy = !!options.deployConfig;
+    const data: RedisServerOptions = deploy ? { configFile: REDIS_CONF } : {};
+    const auth = deploy ? [`masterauth ${devPassword('rediskit-replica')}`] : [];
+    const master = await RedisServer.start(auth, { ...data, name: 'sentinel-master' });
+    const replica = await RedisServer.start([`replicaof 127.0.0.1 ${master.port}`, 'replica-priority 100', ...auth], { ...data, name: 'sentinel-replica' });
+    const timing = [`sentinel down-after-milliseconds ${MASTER_NAME} 1000`, `sentinel failover-timeout ${MASTER_NAME} 5000`, `sentinel parallel-syncs ${MASTER_NAME} 1`];
+    const start = deploy
+      ? () =>
+          RedisServer.start(
+            [...timing, `sentinel auth-pass ${MASTER_NAME} ${devPassword('rediskit-sentinel')}`, `requirepass ${sentinelDevPassword()}`, `sentinel sentinel-pass ${sentinelDevPassword()}`],
+            {
+              sentinel: true,
+              name: 'sentinel',
+              configFile: SENTINEL_CONF,
+              editConfig: (text) => replaceMonitor(text, master.port),
+              cliAuth: { username: 'default', password: sentinelDevPassword() },
+            },
+          )
+      : () => RedisServer.start([`sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 2`, ...timing], { sentinel: true, name: 'sentinel' });
+    const sentinels = await Promise.all([0, 1, 2].map(start));
     const fixture = new SentinelFixture(master, replica, sentinels);
     try {
       await fixture.waitDiscovered();
@@ -38,6 +51,11 @@ export class SentinelFixture {
       throw error;
     }
     return fixture;
+  }
+
+  /** The password of the sentinels (deployConfig), or undefined. */
+  get sentinelPassword(): string | undefined {
+    return this.sentinels[0].cliAuth?.password;
   }
 
   get addresses(): { host: string; port: number }[] {
@@ -77,4 +95,11 @@ export class SentinelFixture {
   async stop(): Promise<void> {
     await Promise.all([...this.sentinels, this.replica, this.master].map((s) => s.kill()));
   }
+}
+
+/** Points the `sentinel monitor` line of sentinel.conf at 127.0.0.1:`port`, keeping its quorum. */
+function replaceMonitor(text: string, port: number): string {
+  const line = new RegExp(`^sentinel monitor ${MASTER_NAME} \\S+ \\d+ (\\d+)$`, 'm');
+  if (!line.test(text)) throw new Error(`no "sentinel monitor ${MASTER_NAME} <host> <port> <quorum>" line in ${SENTINEL_CONF}`);
+  return text.replace(line, `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${port} $1`);
 }

@@ -61,7 +61,7 @@ describe('Pub/Sub on a single Redis', () => {
     await server.restart();
     const reachableAt = Date.now();
     // A fresh client publishes a framed envelope, so only the subscriber's recovery is measured.
-    const raw = new Redis(server.port);
+    const raw = new Redis(server.url);
     const codec = b.get(Codec);
     const count = listener.orders.length;
     await waitFor(

@@ -43,6 +43,7 @@ const zero = (): NamespaceStats => ({ l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misse
 export class CacheStats {
   private readonly byNamespace = new Map<string, NamespaceStats>();
   private readonly reported = new Map<string, NamespaceStats>();
+  private readonly exported = new Set<string>();
   private readonly hits;
   private readonly misses;
   private readonly loaderCalls;
@@ -104,9 +105,12 @@ export class CacheStats {
   flush(): void {
     for (const [namespace, s] of this.byNamespace) {
       const r = this.reported.get(namespace)!;
+      // A namespace's series are exported at 0 at its first flush, so increase() sees first events.
+      const first = !this.exported.has(namespace);
+      if (first) this.exported.add(namespace);
       const add = (field: keyof NamespaceStats, inc: (delta: number) => void) => {
         const delta = s[field] - r[field];
-        if (delta > 0) {
+        if (delta > 0 || first) {
           inc(delta);
           r[field] = s[field];
         }

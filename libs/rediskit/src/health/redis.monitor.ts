@@ -71,6 +71,8 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly options: MonitorOptions | false;
   private readonly nodes = new Map<string, NodeState>();
   private readonly active = new Map<string, RedisAlert>();
+  /** Connections whose alert series are exported (at 0 until raised). */
+  private readonly alertSeries = new Set<string>();
   private readonly latestSamples = new Map<string, RedisSample>();
   private readonly slowLogged = new Map<string, { at: number; folded: number }>();
   private readonly stopSlow: () => void;
@@ -253,12 +255,22 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
     this.gauges.clients.set(labels, s.connectedClients);
     this.gauges.ops.set(labels, s.opsPerSec);
     if (s.hitRatio !== null) this.gauges.hitRatio.set(labels, s.hitRatio);
-    if (s.evictions) this.counters.evictions.inc(labels, s.evictions);
-    if (s.slowlogEntries) this.counters.slowlog.inc(labels, s.slowlogEntries);
+    // Incremented by 0 too: the series exist from the first sample, so increase() sees the first
+    // evictions and SLOWLOG entries (a series born at N shows no increase).
+    this.counters.evictions.inc(labels, s.evictions);
+    this.counters.slowlog.inc(labels, s.slowlogEntries);
   }
 
   private evaluate(sample: RedisSample): void {
-    const raised = alertsOf(sample, this.options === false ? {} : this.options.thresholds);
+    const thresholds = this.options === false ? {} : this.options.thresholds;
+    if (!this.alertSeries.has(sample.connection)) {
+      // Each enabled alert exported at 0 once per connection, so increase() sees its first raise.
+      this.alertSeries.add(sample.connection);
+      for (const [alert, threshold] of Object.entries({ ...HEALTH_DEFAULTS.thresholds, ...thresholds })) {
+        if (threshold !== false && threshold !== undefined) this.counters.alerts.inc({ connection: sample.connection, alert }, 0);
+      }
+    }
+    const raised = alertsOf(sample, thresholds);
     const prefix = `${sample.connection}|${sample.node}|`;
     const now = new Set(raised.map((a) => prefix + a.alert));
     for (const alert of raised) {

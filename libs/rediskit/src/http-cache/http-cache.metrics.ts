@@ -14,6 +14,8 @@ export type SkipReason = 'status' | 'cookie' | 'stream' | 'size' | 'empty' | 'in
 export type RouteCounts = Record<HttpCacheResult, number>;
 
 const RESULTS: HttpCacheResult[] = ['hit', 'stale', 'miss', 'bypass'];
+const SKIP_REASONS: SkipReason[] = ['status', 'cookie', 'stream', 'size', 'empty'];
+const INVALIDATION_OUTCOMES = ['ok', 'failed', 'hook_failed'] as const;
 
 /**
  * The response cache's counters, labelled by route template (`/products/:id`, never the
@@ -41,6 +43,8 @@ export class HttpCacheMetrics {
     this.notStored = metrics.counter('http_cache_not_stored_total', 'Responses of cached routes that were not stored, by reason', ['route', 'reason']);
     this.invalidations = metrics.counter('http_cache_invalidations_total', 'Tag invalidations of the response cache, by outcome', ['outcome']);
     this.rejected = metrics.counter('http_cache_rejected_entries_total', 'Stored responses that failed validation when read (served as misses)', ['route']);
+    // Series of rare events exist at 0 from the start, so increase() sees the first one.
+    for (const outcome of INVALIDATION_OUTCOMES) this.invalidations.inc({ outcome }, 0);
     this.timer = setInterval(() => this.flush(), 1000);
     this.timer.unref();
   }
@@ -50,6 +54,8 @@ export class HttpCacheMetrics {
     if (!c) {
       this.counts.set(route, (c = { hit: 0, stale: 0, miss: 0, bypass: 0 }));
       this.reported.set(route, { hit: 0, stale: 0, miss: 0, bypass: 0 });
+      for (const reason of SKIP_REASONS) this.notStored.inc({ route, reason }, 0); // once per route template
+
     }
     c[result]++;
   }
@@ -62,7 +68,7 @@ export class HttpCacheMetrics {
     this.rejected.inc({ route });
   }
 
-  invalidation(outcome: 'ok' | 'failed' | 'hook_failed'): void {
+  invalidation(outcome: (typeof INVALIDATION_OUTCOMES)[number]): void {
     this.invalidations.inc({ outcome });
   }
 

@@ -19,6 +19,18 @@ describe('MetricsService', () => {
     expect(text).toContain('t_size 7');
   });
 
+  it('exports a counter series at 0 as soon as its labels are bound, so increase() sees the first event', async () => {
+    const metrics = await MetricsService.create({ prefix: 't_' });
+    const lost = metrics.counter('lost_total', 'Lost', ['mode']);
+    metrics.counter('other_total', 'Other', ['mode']).inc({ mode: 'a' }, 0); // inc by 0 exports it too
+    expect(await metrics.text()).not.toContain('t_lost_total{');
+    const single = lost.labels({ mode: 'single' });
+    expect(await metrics.text()).toContain('t_lost_total{mode="single"} 0');
+    single.inc();
+    expect(await metrics.text()).toContain('t_lost_total{mode="single"} 1');
+    expect(await metrics.text()).toContain('t_other_total{mode="a"} 0');
+  });
+
   it('hotHistogram exports exactly what a prom-client Histogram exports for the same observations', async () => {
     const metrics = await MetricsService.create({ prefix: '' });
     const buckets = [0.001, 0.01, 0.1, 1];

@@ -101,6 +101,8 @@ const noop = {
  */
 export class MetricsService {
   private readonly instruments = new Map<string, { kind: Kind; instrument: unknown }>();
+  /** The counters handed out, one per name (their `labels()` exports the series at 0). */
+  private readonly counters = new Map<string, CounterMetric>();
 
   private constructor(
     private readonly prom: PromClient | undefined,
@@ -130,8 +132,25 @@ export class MetricsService {
     return !!this.prom;
   }
 
+  /**
+   * A counter. Binding label values with `labels()` exports that series at 0 right away: an
+   * alert on `increase()` then sees the first event too (a series born at 1 has no increase).
+   */
   counter(name: string, help: string, labelNames: string[] = []): CounterMetric {
-    return this.instrument(name, 'counter', () => new this.prom!.Counter({ name: this.prefix + name, help, labelNames, registers: [this.promRegistry] }));
+    const counter = this.instrument<CounterMetric>(name, 'counter', () => new this.prom!.Counter({ name: this.prefix + name, help, labelNames, registers: [this.promRegistry] }));
+    if (!this.prom) return counter;
+    let bound = this.counters.get(name);
+    if (!bound) {
+      bound = {
+        inc: (labels?: Labels, value?: number) => counter.inc(labels, value),
+        labels: (labels: Labels) => {
+          counter.inc(labels, 0);
+          return counter.labels(labels);
+        },
+      };
+      this.counters.set(name, bound);
+    }
+    return bound;
   }
 
   gauge(name: string, help: string, labelNames: string[] = []): GaugeMetric {

@@ -312,6 +312,8 @@ export class RateLimiterService {
         suffixes: block ? [name + algorithmTag(p.algorithm), `${name}block`] : [name + algorithmTag(p.algorithm)],
       };
       this.plans.set(p, plan);
+      // Exported at 0 from the policy's first use, so an alert on its increase sees the first fallback.
+      this.fallbacks.inc({ policy: p.name, mode: p.failure ?? this.failure }, 0);
     }
     return plan;
   }

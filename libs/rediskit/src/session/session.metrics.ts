@@ -3,6 +3,8 @@ import type { BoundCounter, CounterMetric, GaugeMetric, MetricsService } from '.
 // Outside Nest without a MetricsService: metrics are no-ops.
 const noop = { inc: () => undefined, dec: () => undefined, set: () => undefined, labels: () => noop } as unknown as CounterMetric & GaugeMetric;
 
+const GUARD_OUTCOMES = ['allowed', 'public', 'unauthenticated', 'rejected', 'step_up', 'unavailable'];
+
 /** The session metrics (labels are fixed words, never user ids or tokens). */
 export class SessionMetrics {
   /** Sessions created. */
@@ -35,6 +37,8 @@ export class SessionMetrics {
     this.malformed = this.lookups.labels({ result: 'malformed' });
     this.touchWrites = counter('session_touch_writes_total', 'Idle-timeout extensions written to Redis');
     this.guard = counter('session_guard_total', 'SessionGuard decisions', ['outcome']);
+    // Every outcome exported at 0 from the start: an alert on `unavailable` sees the first one.
+    for (const outcome of GUARD_OUTCOMES) this.guard.inc({ outcome }, 0);
     this.active = metrics?.gauge('session_active', 'Live sessions counted by the last cleanup()') ?? noop;
   }
 }
