@@ -14,7 +14,7 @@ export type SkipReason = 'status' | 'cookie' | 'stream' | 'size' | 'empty' | 'in
 export type RouteCounts = Record<HttpCacheResult, number>;
 
 const RESULTS: HttpCacheResult[] = ['hit', 'stale', 'miss', 'bypass'];
-const SKIP_REASONS: SkipReason[] = ['status', 'cookie', 'stream', 'size', 'empty'];
+const SKIP_REASONS: SkipReason[] = ['status', 'cookie', 'stream', 'size', 'empty', 'invalid'];
 const INVALIDATION_OUTCOMES = ['ok', 'failed', 'hook_failed'] as const;
 
 /**
@@ -54,8 +54,9 @@ export class HttpCacheMetrics {
     if (!c) {
       this.counts.set(route, (c = { hit: 0, stale: 0, miss: 0, bypass: 0 }));
       this.reported.set(route, { hit: 0, stale: 0, miss: 0, bypass: 0 });
-      for (const reason of SKIP_REASONS) this.notStored.inc({ route, reason }, 0); // once per route template
-
+      // Once per route template: its rare-event series exist at 0, so increase() sees the first one.
+      for (const reason of SKIP_REASONS) this.notStored.inc({ route, reason }, 0);
+      this.rejected.inc({ route }, 0);
     }
     c[result]++;
   }
