@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { inspect } from 'node:util';
 import { RediskitConfigError } from '../errors.js';
 import { validateModuleOptions } from './options.validation.js';
 
@@ -78,5 +79,28 @@ describe('validateModuleOptions', () => {
         expect.stringMatching(/^lock.defaultTtl: .*at most 2147483647 ms/),
       ]),
     );
+  });
+
+  it('validates URLs with the other options and never shows their password', () => {
+    const problems = problemsOf({
+      connection: { url: 'redis://app:s3cret@cache.internal:99999' },
+      connections: { a: { url: 'redis://app:s3cret@bad host:6379' }, b: { url: 'redis://:s3cret@h:6379/x' }, c: { host: 'bad host' } },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^connection.url: url is not a valid URL \(got redis:\/\/app:\*\*\*@cache.internal:99999\)/),
+        expect.stringMatching(/^connections.a.url: url is not a valid URL/),
+        expect.stringMatching(/^connections.b.url: url path must be a database index/),
+        expect.stringMatching(/^connections.c.host: host must be a host name/),
+      ]),
+    );
+    expect(problems.join('\n')).not.toContain('s3cret');
+    let error: unknown;
+    try {
+      validateModuleOptions({ connection: { url: 'redis://app:s3cret@cache.internal:99999' } } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(inspect(error, { depth: 10 })).not.toContain('s3cret');
   });
 });

@@ -14,6 +14,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateNested,
   validateSync,
   type ValidationError,
@@ -21,6 +22,7 @@ import {
 import { RediskitConfigError } from '../errors.js';
 import { MAX_DEPTH_CEILING } from '../codec/decode-limits.js';
 import { IsDuration } from './is-duration.decorator.js';
+import { urlProblems } from './redis-url.js';
 import { connectionKind, type RedisConnectionOptions } from './connection-options.js';
 import type { RedisModuleOptions } from './redis-module-options.js';
 import type { Duration } from './duration.js';
@@ -33,8 +35,19 @@ import { HttpCacheOptionsDto } from '../http-cache/http-cache.options.dto.js';
 import { PubSubOptionsDto } from '../pubsub/pubsub.options.js';
 import { LockConnectionsConfigured, LockModuleOptionsDto } from '../lock/lock.options.js';
 
+/** A `redis://` / `rediss://` URL that Node can parse: the error names what is wrong, never the password. */
+function IsRedisUrl(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isRedisUrl',
+    validator: { validate: (value: unknown) => urlProblems(value).length === 0, defaultMessage: (args) => `url ${urlProblems(args?.value).join('; ')}` },
+  });
+}
+
+const HOST = /^[^\s/@?#]+$/;
+const HOST_MESSAGE = 'host must be a host name or address, without spaces, "/", "@", "?" or "#"';
+
 class NodeAddressDto {
-  @IsString() @IsNotEmpty() host: string;
+  @IsString() @Matches(HOST, { message: HOST_MESSAGE }) host: string;
   @IsInt() @Min(1) @Max(65535) port: number;
 }
 
@@ -49,8 +62,8 @@ class ClusterDto {
 
 /** One connection, any topology; which fields may be combined is checked in `connectionProblems`. */
 export class ConnectionOptionsDto {
-  @IsOptional() @Matches(/^rediss?:\/\//, { message: 'url must start with redis:// or rediss://' }) url?: string;
-  @IsOptional() @IsString() @IsNotEmpty() host?: string;
+  @IsOptional() @IsRedisUrl() url?: string;
+  @IsOptional() @IsString() @Matches(HOST, { message: HOST_MESSAGE }) host?: string;
   @IsOptional() @IsInt() @Min(1) @Max(65535) port?: number;
   @IsOptional() @IsInt() @Min(0) db?: number;
   @IsOptional() @IsString() username?: string;
