@@ -1,0 +1,59 @@
+/**
+ * The import rules of nestjs-rediskit (docs/architecture.md). `npm test` runs them
+ * (test/architecture): a new violation fails the build.
+ *
+ * core          options/ connection/ keyspace/ codec/ scripts/ metrics/ and errors.ts: knows no capability
+ * capabilities  one folder each; another capability only through its public entry (index.ts)
+ * composition   redis.module.ts, capabilities.ts, index.ts and the subpath entries: may import anything
+ */
+const SRC = '^libs/rediskit/src/';
+const CORE = `${SRC}(options|connection|keyspace|codec|scripts|metrics)/|${SRC}(errors|redis\\.constants)\\.ts$`;
+const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health)';
+const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler)\\.ts$`;
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-knows-no-capability',
+      comment: 'The core (options, connection, keyspace, codec, scripts, metrics, errors) must not import a capability.',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: `${SRC}${CAPABILITIES}/` },
+    },
+    {
+      name: 'core-knows-no-composition',
+      comment: 'The core must not import the module that composes it.',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: COMPOSITION },
+    },
+    {
+      name: 'capability-through-public-entry',
+      comment: "A capability uses another only through that capability's public entry (its index.ts).",
+      severity: 'error',
+      from: { path: `${SRC}${CAPABILITIES}/` },
+      to: { path: `${SRC}${CAPABILITIES}/(?!index\\.ts$)`, pathNot: `${SRC}$1/` },
+    },
+    {
+      name: 'capability-knows-no-composition',
+      comment: 'Capabilities are composed by redis.module.ts; they must not import it or the package entries.',
+      severity: 'error',
+      from: { path: `${SRC}${CAPABILITIES}/` },
+      to: { path: COMPOSITION },
+    },
+    {
+      name: 'no-cycles-between-folders',
+      comment: 'Folders depend on each other one way.',
+      severity: 'error',
+      from: { path: SRC },
+      to: { circular: true, viaOnly: { path: SRC } },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.spec\\.ts$' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js'] },
+  },
+};
