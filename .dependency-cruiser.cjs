@@ -3,6 +3,8 @@
  * (test/architecture): a new violation fails the build.
  *
  * core          options/ connection/ keyspace/ codec/ scripts/ metrics/ and errors.ts: knows no capability
+ *               layered, each importing only layers below it (a type-only import does not count):
+ *               options < keyspace, codec < scripts < connection < metrics
  * capabilities  one folder each; another capability only through its public entry (index.ts)
  * composition   redis.module.ts, capabilities.ts, index.ts and the subpath entries: may import anything
  */
@@ -11,8 +13,25 @@ const CORE = `${SRC}(options|connection|keyspace|codec|scripts|metrics)/|${SRC}(
 const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health)';
 const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler)\\.ts$`;
 
+/** Core folders that sit above `folder`: it must not import them at run time. */
+const ABOVE = {
+  options: 'keyspace|codec|scripts|connection|metrics',
+  keyspace: 'codec|scripts|connection|metrics',
+  codec: 'keyspace|scripts|connection|metrics',
+  scripts: 'connection|metrics',
+  connection: 'metrics',
+};
+const layerRules = Object.entries(ABOVE).map(([folder, above]) => ({
+  name: `core-layers-${folder}`,
+  comment: `${folder}/ sits below ${above.split('|').join(', ')} in the core.`,
+  severity: 'error',
+  from: { path: `${SRC}${folder}/` },
+  to: { path: `${SRC}(${above})/`, dependencyTypesNot: ['type-only'] },
+}));
+
 module.exports = {
   forbidden: [
+    ...layerRules,
     {
       name: 'core-knows-no-capability',
       comment: 'The core (options, connection, keyspace, codec, scripts, metrics, errors) must not import a capability.',
@@ -42,11 +61,11 @@ module.exports = {
       to: { path: COMPOSITION },
     },
     {
-      name: 'no-cycles-between-folders',
-      comment: 'Folders depend on each other one way.',
+      name: 'no-cycles',
+      comment: 'Modules depend on each other one way at run time (a type-only import does not count).',
       severity: 'error',
       from: { path: SRC },
-      to: { circular: true, viaOnly: { path: SRC } },
+      to: { circular: true, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
   ],
   options: {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { Codec, Keyspace, RedisConnection } from 'nestjs-rediskit';
+import { Codec, Keyspace } from 'nestjs-rediskit';
+import { RedisConnection } from '../../test/internals.js';
 import { benchRedis, compare, report } from '../harness.js';
 
 /**

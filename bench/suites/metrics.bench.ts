@@ -1,6 +1,7 @@
 import dc from 'node:diagnostics_channel';
 import { Redis } from 'ioredis';
-import { Codec, Keyspace, MetricsService, RedisConnection, RedisConnectionMetrics, type RedisModuleOptions, type RedisRegistry } from 'nestjs-rediskit';
+import { Codec, Keyspace, MetricsService, type RedisModuleOptions, type RedisRegistry } from 'nestjs-rediskit';
+import { RedisConnection, RedisConnectionMetrics } from '../../test/internals.js';
 import { benchRedis, compare, report } from '../harness.js';
 
 /**

@@ -1,7 +1,8 @@
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { createClient } from 'redis';
-import { Codec, Keyspace, MetricsService, RedisConnection, SessionService } from 'nestjs-rediskit';
+import { Codec, Keyspace, MetricsService, SessionService } from 'nestjs-rediskit';
+import { RedisConnection } from '../../test/internals.js';
 import { RediskitSessionStore } from 'nestjs-rediskit/express-session';
 import { benchRedis, compare, ratio, report } from '../harness.js';
 

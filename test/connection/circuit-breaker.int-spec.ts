@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RedisConnection, RediskitCircuitOpenError, type CircuitStateName } from 'nestjs-rediskit';
+import { RediskitCircuitOpenError, type CircuitStateName } from 'nestjs-rediskit';
+import { RedisConnection } from '../internals.js';
 import { RedisServer, waitFor } from '../harness/index.js';
 
 describe('circuit breaker against a real Redis', () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import calculateSlot from 'cluster-key-slot';
-import { Codec, defineScript, Keyspace, RedisModule, RedisRegistry, RediskitArgumentError, scanKeys, unlinkMatching } from 'nestjs-rediskit';
+import { Codec, defineScript, Keyspace, RedisModule, RedisRegistry, RediskitArgumentError } from 'nestjs-rediskit';
+import { scanKeys, unlinkMatching } from '../internals.js';
 import { RedisClusterFixture } from '../harness/index.js';
 
 describe('RedisModule on a 3-master cluster', () => {

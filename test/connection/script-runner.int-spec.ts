@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { defineScript, RedisConnection } from 'nestjs-rediskit';
+import { defineScript } from 'nestjs-rediskit';
+import { RedisConnection } from '../internals.js';
 import { RedisClusterFixture, RedisServer } from '../harness/index.js';
 
 // Regression: scripts first called in the same tick as other auto-pipelined commands. ioredis

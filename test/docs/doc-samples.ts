@@ -215,6 +215,7 @@ function typeCheck(root: string, samples: DocSample[]): { problems: Map<DocSampl
       extends: join(root, 'tsconfig.json'),
       compilerOptions: { noEmit: true, rootDir: '/', declaration: false, sourceMap: false, incremental: false, paths },
       files: [join(dir, 'sample-globals.d.ts'), ...byPath.keys()],
+      include: [], // only the samples: not the project files the base config includes
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
 

@@ -132,8 +132,11 @@ export function faultBehaviour(start: () => Promise<Faults>): void {
     await faults.crash();
     await faults.restart();
     await answering();
-    const lock = await app.locks.acquire('fenced');
-    expect(Number(lock.fencingToken)).toBeGreaterThan(highest);
-    await lock.release();
+    // The topology may still settle (a restarted Sentinel master rejoining as a replica): the
+    // property is the token, so try until a lock is granted.
+    let lock: Awaited<ReturnType<FaultApp['locks']['acquire']>> | undefined;
+    await waitFor(async () => !!(lock = await app.locks.acquire('fenced').catch(() => undefined)), 20_000, 'a lock after the restart', 100);
+    expect(Number(lock!.fencingToken)).toBeGreaterThan(highest);
+    await lock!.release();
   });
 }

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Get, Logger, Param, Req, UseGuards } from '@nestjs/common';
 import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
-import { CacheResponse, CurrentSession, NoCache, responseKey, SessionGuard, SessionService, type StoredResponse } from 'nestjs-rediskit';
+import { CacheResponse, CurrentSession, NoCache, responseKey, SessionGuard, SessionService } from 'nestjs-rediskit';
+import { type StoredResponse } from '../internals.js';
 import { RedisServer } from '../harness/index.js';
 import { startHttpApp, type AdapterName, type HttpApp } from './http-cache-app.js';
 

@@ -5,7 +5,6 @@ import { Test } from '@nestjs/testing';
 import calculateSlot from 'cluster-key-slot';
 import fc from 'fast-check';
 import {
-  MemoryRateLimiter,
   MetricsService,
   RATE_LIMIT_ALGORITHMS,
   RateLimit,
@@ -13,12 +12,12 @@ import {
   RateLimiterService,
   RedisModule,
   RedisRegistry,
-  scanKeys,
   type RateLimitAlgorithm,
   type RateLimitDecision,
   type RateLimitPolicy,
   type RedisConnectionOptions,
 } from 'nestjs-rediskit';
+import { MemoryRateLimiter, scanKeys } from '../internals.js';
 import { RediskitThrottlerStorage } from 'nestjs-rediskit/throttler';
 import { waitFor, type RedisServer } from '../harness/index.js';
 

@@ -8,7 +8,6 @@ import {
   Codec,
   Keyspace,
   MetricsService,
-  RedisConnection,
   RedisModule,
   RedisRegistry,
   RediskitArgumentError,
@@ -18,8 +17,8 @@ import {
   type RedisConnectionOptions,
   type SessionEvent,
   type SessionOptions,
-  scanKeys,
 } from 'nestjs-rediskit';
+import { RedisConnection, scanKeys } from '../internals.js';
 import { RediskitSessionStore } from 'nestjs-rediskit/express-session';
 import { RedisClusterFixture, RedisServer, sleep, waitFor } from '../harness/index.js';
 

@@ -1,1 +1,2 @@
-export { RediskitSessionStore, SessionStoreUnavailableError } from './session/session.store.js';
+export { RediskitSessionStore } from './session/session.store.js';
+export { SessionStoreUnavailableError } from './errors.js';

@@ -5,17 +5,11 @@ import { DEFAULT_CONNECTION } from './options/redis-module-options.js';
 import { RedisRegistry } from './connection/redis.registry.js';
 import { Keyspace } from './keyspace/keyspace.js';
 import { MetricsService } from './metrics/metrics.service.js';
-import { validateModuleOptions } from './options/options.validation.js';
+import { validateModuleOptions } from './redis-module.validation.js';
+import { CAPABILITIES } from './capabilities.js';
 import type { RedisModuleOptions } from './options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from './redis.constants.js';
-import { sessionProviders } from './session/session.providers.js';
-import { rateLimitProviders } from './rate-limit/rate-limit.providers.js';
 import { metricsProviders } from './metrics/metrics.providers.js';
-import { healthProviders } from './health/health.providers.js';
-import { cacheProviders } from './cache/cache.providers.js';
-import { httpCacheProviders } from './http-cache/http-cache.providers.js';
-import { pubsubProviders } from './pubsub/pubsub.providers.js';
-import { lockProviders } from './lock/lock.providers.js';
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<RedisModuleOptions>({ moduleName: 'Redis' })
@@ -36,16 +30,17 @@ export type RedisModuleSyncOptions = typeof OPTIONS_TYPE;
 export type RedisModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 
 const coreProviders: Provider[] = [
-  { provide: REDIS_MODULE_OPTIONS, useFactory: validateModuleOptions, inject: [MODULE_OPTIONS_TOKEN] },
+  { provide: REDIS_MODULE_OPTIONS, useFactory: (options: RedisModuleOptions) => validateModuleOptions(options), inject: [MODULE_OPTIONS_TOKEN] },
   { provide: RedisRegistry, useFactory: RedisRegistry.connect, inject: [REDIS_MODULE_OPTIONS] },
   { provide: Keyspace, useFactory: (o: RedisModuleOptions) => new Keyspace(o.keyspace), inject: [REDIS_MODULE_OPTIONS] },
   // The inflation bound follows the cache's maxValueSize unless set: a value the cache accepts stays readable.
   { provide: Codec, useFactory: (o: RedisModuleOptions) => new Codec({ ...o.codec, maxInflatedSize: o.codec?.maxInflatedSize ?? o.cache?.maxValueSize }), inject: [REDIS_MODULE_OPTIONS] },
   { provide: MetricsService, useFactory: (o: RedisModuleOptions) => MetricsService.create(o.metrics), inject: [REDIS_MODULE_OPTIONS] },
+  ...metricsProviders,
 ];
 
-/** The capabilities' providers; each is injectable wherever the module is visible. */
-const capabilityProviders: Provider[] = [...cacheProviders, ...httpCacheProviders, ...lockProviders, ...pubsubProviders, ...metricsProviders, ...healthProviders, ...rateLimitProviders, ...sessionProviders];
+/** The capabilities' providers (capabilities.ts); each is injectable wherever the module is visible. */
+const capabilityProviders: Provider[] = CAPABILITIES.flatMap((capability) => capability.providers);
 
 function clientProviders(names: Iterable<string>): Provider[] {
   return [...new Set(names)].map((name) => ({

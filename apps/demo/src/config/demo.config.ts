@@ -1,4 +1,4 @@
-import { redisOptionsFromEnv, SESSION_REQUEST_KEY, type RedisModuleOptions } from 'nestjs-rediskit';
+import { redisOptionsFromEnv, sessionOf, type RedisModuleOptions } from 'nestjs-rediskit';
 
 /** Everything the demo reads from the environment (the README's demo table). */
 export interface DemoConfig {
@@ -41,7 +41,7 @@ export function loadDemoConfig(env: Env = process.env): DemoConfig {
       // The demo serves plain http on localhost: the cookie is Secure only when told so.
       session: { ...redis.session, cookie: { secure: flag(env.COOKIE_SECURE, false), sameSite: 'lax' } },
       // `key: 'user'` rate limits count per logged-in user (the SessionGuard runs first).
-      rateLimit: { user: (req: unknown) => (req as Record<string, { userId?: string } | undefined>)[SESSION_REQUEST_KEY]?.userId },
+      rateLimit: { user: (req: unknown) => sessionOf(req)?.userId },
     },
   };
 }

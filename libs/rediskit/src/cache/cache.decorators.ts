@@ -1,5 +1,5 @@
 import { Inject, Optional } from '@nestjs/common';
-import { RediskitError } from '../errors.js';
+import { RediskitDecoratorError } from '../errors.js';
 import { compileKey, compileKeys, compileTags, type CacheKeyTemplate, type CacheTagsTemplate } from './cache-key-template.js';
 import type { CacheSetOptions } from './cache.options.js';
 import type { CacheNamespace } from './cache.namespace.js';
@@ -106,7 +106,7 @@ export function CacheEvict(options: CacheEvictOptions): MethodDecorator {
   return wrap('CacheEvict', (where, original) => {
     const keysOf = compileKeys(options.keys, where);
     const tagsOf = compileTags(options.tags, where, !options.beforeInvocation);
-    if (!keysOf && !tagsOf && !options.allEntries) throw new RediskitError('INVALID_DECORATOR', `@CacheEvict on ${where} needs keys, tags or allEntries`);
+    if (!keysOf && !tagsOf && !options.allEntries) throw new RediskitDecoratorError(`@CacheEvict on ${where} needs keys, tags or allEntries`);
     const evict = async (cache: CacheService, args: unknown[], result?: unknown) => {
       const target = scope(cache, options.namespace);
       if (options.allEntries) await target.clear();
@@ -139,7 +139,7 @@ function wrap(name: string, build: (where: string, original: Method) => Method):
   return (target, propertyKey, descriptor) => {
     const where = `${target.constructor.name}.${String(propertyKey)}`;
     const original = descriptor.value as unknown as Method;
-    if (typeof original !== 'function') throw new RediskitError('INVALID_DECORATOR', `@${name} must decorate a method (${where})`);
+    if (typeof original !== 'function') throw new RediskitDecoratorError(`@${name} must decorate a method (${where})`);
     const wrapped = build(where, original);
     // Keep the name and what other decorators stored on the original method.
     Object.defineProperty(wrapped, 'name', { value: original.name });

@@ -1,3 +1,4 @@
+import { RediskitInvalidationError, RediskitLoaderTimeoutError, RediskitValueTooLargeError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Codec } from '../codec/codec.js';
@@ -10,7 +11,6 @@ import type { CacheDefaults, CallOptions } from './cache-call-options.js';
 import { CacheLock } from './cache-lock.js';
 import { CacheStats, type NamespaceStats } from './cache-stats.js';
 import { CorruptEntries } from './corrupt-entries.js';
-import { RediskitInvalidationError, RediskitLoaderTimeoutError, RediskitValueTooLargeError } from './cache.errors.js';
 import { MemoryLayer, type MemoryLayerOptions } from './memory-layer.js';
 import { TagVersions } from './tag-versions.js';
 import { compileGlob } from './glob.js';

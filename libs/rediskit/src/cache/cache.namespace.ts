@@ -1,4 +1,4 @@
-import { RediskitArgumentError, RediskitError } from '../errors.js';
+import { RediskitArgumentError, RediskitNotConfiguredError } from '../errors.js';
 import { encodeKeyPart, type Keyspace } from '../keyspace/keyspace.js';
 import { defaultCallOptions, resolveCallOptions, type CallOptions } from './cache-call-options.js';
 import type { CacheGetOptions, CacheSetOptions } from './cache.options.js';
@@ -239,7 +239,7 @@ export class CacheNamespace {
    */
   async setBehind<T>(key: string, value: T, options?: CacheSetOptions): Promise<void> {
     const queue = this.engine.writeBehind;
-    if (!queue) throw new RediskitError('NOT_CONFIGURED', 'setBehind needs cache.writeBehind.persist in the module options');
+    if (!queue) throw new RediskitNotConfiguredError('setBehind needs cache.writeBehind.persist in the module options');
     await this.set(key, value, options);
     await queue.enqueue({ key, namespace: this.name, value });
   }

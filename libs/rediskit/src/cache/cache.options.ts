@@ -99,3 +99,10 @@ export interface CacheOptions {
    */
   commandTimeout?: Duration;
 }
+
+declare module '../options/redis-module-options.js' {
+  interface RedisModuleOptions {
+    /** The multi-layer cache (`CacheService`, `@Cacheable`). */
+    cache?: CacheOptions;
+  }
+}

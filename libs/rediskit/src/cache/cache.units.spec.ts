@@ -226,7 +226,7 @@ describe('deepFreeze', () => {
 
 describe('cache options', () => {
   it('invalid options fail at boot, every bad field listed', async () => {
-    const { validateModuleOptions } = await import('../options/options.validation.js');
+    const { validateModuleOptions } = await import('../redis-module.validation.js');
     let problems: string[] = [];
     try {
       validateModuleOptions({

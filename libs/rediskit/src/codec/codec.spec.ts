@@ -247,7 +247,7 @@ describe('Codec encode errors', () => {
     expect(() => new Codec({ maxDepth: 0 })).toThrow(RediskitArgumentError);
     expect(() => new Codec({ maxDepth: 1001 })).toThrow(/codec.maxDepth/);
     expect(() => new Codec({ maxInflatedSize: -1 })).toThrow(/codec.maxInflatedSize/);
-    const { validateModuleOptions } = await import('../options/options.validation.js');
+    const { validateModuleOptions } = await import('../redis-module.validation.js');
     let problems: string[] = [];
     try {
       validateModuleOptions({ connection: { url: 'redis://x' }, codec: { maxDepth: 1001, maxInflatedSize: 0 } });

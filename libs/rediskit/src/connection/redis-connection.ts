@@ -42,7 +42,7 @@ export class RedisConnection {
   readonly breaker: CircuitBreaker;
   /** Where this connection points, for messages (no credentials). */
   readonly address: string;
-  /** Redis' clock as seen from here (read at every `ready`). */
+  /** Redis' clock as seen from here (read when a deadline needs it, at most every 30 s). */
   readonly clock = new RedisClock();
   private readonly scripts: ScriptRunner;
   private readonly logger: Logger;
@@ -68,10 +68,7 @@ export class RedisConnection {
     this.logger = new Logger(`Redis:${name}`);
     this.client = this.watch(createClient(name, options));
     this.breaker = new CircuitBreaker(name, breaker, () => this.ping(Math.min(this.commandTimeout, 1000)));
-    this.client.on('ready', () => {
-      this.breaker.nudge();
-      this.readClock();
-    });
+    this.client.on('ready', () => this.breaker.nudge());
     this.scripts = new ScriptRunner(this.client);
   }
 
@@ -123,8 +120,12 @@ export class RedisConnection {
     return settleWithin(fn(client), budget, this.breaker, this.address);
   }
 
-  /** The Redis time by which a script with side effects, sent now within `budget` ms, must run. */
+  /**
+   * The Redis time by which a script with side effects, sent now within `budget` ms, must run.
+   * Redis' clock is read again (in the background) when the last reading is over 30 s old.
+   */
   deadline(budget = this.commandTimeout): number {
+    if (!this.clock.fresh) this.readClock();
     return deadlineWithin(this.clock.now(), budget);
   }
 
@@ -143,12 +144,16 @@ export class RedisConnection {
   }
 
   // TIME's reply is taken to be from the middle of the round trip: off by at most half of it.
+  // Until the first reading, deadlines use this machine's clock.
+  private clockReading?: Promise<void>;
   private readClock(): void {
+    if (this.clockReading || this.client.status !== 'ready') return;
     const sent = performance.now();
-    this.client.time().then(
+    this.clockReading = this.client.time().then(
       ([seconds, micros]) => this.clock.observe(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + (performance.now() - sent) / 2),
-      () => undefined, // the next `ready` reads it again
+      () => undefined, // read again by the next deadline
     );
+    void this.clockReading.finally(() => (this.clockReading = undefined));
   }
 
   // The connection is down or still connecting: wait for it within the budget, then send with
@@ -262,7 +267,24 @@ export class RedisConnection {
       this.outage = false;
     });
     if (!(client instanceof Cluster)) this.bindReadyTimeout(client);
+    this.reviveIfEnded(client);
     return client;
+  }
+
+  // ioredis ends a client for good in a few races: through Sentinel, a failover detected while
+  // the client is reconnecting makes its pending connect fail with "Connection is closed." and
+  // leaves it in `end`, never to reconnect. A client that was in service and that we did not
+  // close is started again, after the reconnect backoff's base delay.
+  private reviveIfEnded(client: RedisClient): void {
+    let served = false;
+    client.on('ready', () => (served = true));
+    client.on('end', () => {
+      if (!served || this.closed) return;
+      const delay = toMs(this.options.reconnect?.baseDelay ?? connectionDefaults().reconnectBaseDelay);
+      setTimeout(() => {
+        if (!this.closed && client.status === 'end') client.connect().catch(() => undefined);
+      }, delay).unref();
+    });
   }
 
   // A hung server (SIGSTOP, a stuck VM) still accepts TCP, so a reconnect "connects" and then

@@ -83,3 +83,10 @@ export const HEALTH_DEFAULTS = {
     slowlogEntries: 10,
   } satisfies Required<MonitorThresholds>,
 } as const;
+
+declare module '../options/redis-module-options.js' {
+  interface RedisModuleOptions {
+    /** Health indicators and the Redis monitor. */
+    health?: HealthOptions;
+  }
+}

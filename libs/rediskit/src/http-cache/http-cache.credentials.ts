@@ -1,4 +1,4 @@
-import { SESSION_REQUEST_KEY } from '../session/session.constants.js';
+import { sessionOf } from '../session/index.js';
 
 /** Reads the session token a request carries without checking it (`SessionService.tokenOf`). */
 export type SessionTokenReader = (request: any) => string | undefined;
@@ -23,7 +23,7 @@ export class RequestCredentials {
   ) {}
 
   carriedBy(request: any): boolean {
-    if (request[SESSION_REQUEST_KEY] !== undefined || request.user) return true;
+    if (sessionOf(request) !== undefined || request.user) return true;
     const headers = request.headers as Record<string, string | string[] | undefined>;
     if (headers.authorization !== undefined) return true;
     for (const name of this.headers) if (headers[name] !== undefined) return true;

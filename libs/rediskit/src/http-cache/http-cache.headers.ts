@@ -1,4 +1,4 @@
-import { TagVersions } from '../cache/tag-versions.js';
+import { TagVersions } from '../cache/index.js';
 
 /** `Cache-Control` of a cached response. Durations in ms; directives in whole seconds. */
 export function cacheControl(isPrivate: boolean, maxAge: number, sMaxAge: number, staleWhileRevalidate: number): string {

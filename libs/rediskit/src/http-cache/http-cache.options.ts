@@ -111,3 +111,10 @@ export interface HttpCacheOptions {
    */
   keyByHost?: boolean;
 }
+
+declare module '../options/redis-module-options.js' {
+  interface RedisModuleOptions {
+    /** HTTP response caching (`ResponseCacheInterceptor`, `@CacheResponse`). */
+    httpCache?: HttpCacheOptions;
+  }
+}

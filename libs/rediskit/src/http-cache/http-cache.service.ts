@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { CacheNamespace } from '../cache/cache.namespace.js';
-import type { CacheService } from '../cache/cache.service.js';
+import type { CacheNamespace, CacheService } from '../cache/index.js';
 import { RediskitArgumentError } from '../errors.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { RequestCredentials, type SessionTokenReader } from './http-cache.credentials.js';

@@ -1,4 +1,4 @@
-import { SESSION_REQUEST_KEY } from '../session/session.constants.js';
+import { sessionOf } from '../session/index.js';
 import { toMs, toPositiveMs } from '../options/duration.js';
 import type { HttpCacheOptions, IdentifyFn } from './http-cache.options.js';
 
@@ -52,7 +52,7 @@ export const DEFAULT_CREDENTIAL_COOKIES: readonly string[] = ['connect.sid'];
  */
 export const defaultIdentify: IdentifyFn = (request: any) => {
   const user = request?.user;
-  const id = user?.id ?? user?.sub ?? request?.[SESSION_REQUEST_KEY]?.userId;
+  const id = user?.id ?? user?.sub ?? sessionOf(request)?.userId;
   return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 };
 

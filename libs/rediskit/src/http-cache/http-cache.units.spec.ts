@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { RediskitArgumentError, RediskitConfigError } from '../errors.js';
-import { validateModuleOptions } from '../options/options.validation.js';
+import { validateModuleOptions } from '../redis-module.validation.js';
 import { CacheResponse, InvalidateTags } from './http-cache.decorators.js';
 import { advertisedTags, cacheControl, clientNoCache, fillTags, headerTag, mergeVary } from './http-cache.headers.js';
 import { RequestCredentials, hasCookie } from './http-cache.credentials.js';

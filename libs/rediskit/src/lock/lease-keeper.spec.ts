@@ -1,6 +1,6 @@
+import { LockLostError } from '../errors.js';
 import { describe, expect, it } from '@jest/globals';
 import { LeaseKeeper } from './lease-keeper.js';
-import { LockLostError } from './lock.errors.js';
 import { Lock, type Lease, type LockIssuer } from './lock.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

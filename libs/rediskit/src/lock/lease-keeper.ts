@@ -1,4 +1,4 @@
-import { LockLostError } from './lock.errors.js';
+import { LockLostError } from '../errors.js';
 import type { Lock } from './lock.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { KeyScope } from '../keyspace/keyspace.js';
-import { acquireLockScript } from './acquire-lock.lua.js';
-import { extendLockScript } from './extend-lock.lua.js';
-import { raiseFenceScript } from './raise-fence.lua.js';
-import { releaseLockScript } from './release-lock.lua.js';
+import { acquireLockScript } from './lock-acquire.lua.js';
+import { extendLockScript } from './lock-extend.lua.js';
+import { raiseFenceScript } from './lock-raise-fence.lua.js';
+import { releaseLockScript } from './lock-release.lua.js';
 import { ScriptBatcher } from '../scripts/script-batcher.js';
 
 /**

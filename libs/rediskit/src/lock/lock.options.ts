@@ -95,29 +95,9 @@ export class LockModuleOptionsDto {
   @IsOptional() @ValidateNested() @Type(() => RedlockOptionsDto) redlock?: RedlockOptionsDto;
 }
 
-/**
- * Checks, before any connection opens, that the connections the `lock` section names exist
- * (`default` or a key of `connections`). Applied to the `lock` property of the module options.
- */
-export function LockConnectionsConfigured(): PropertyDecorator {
-  return ValidateBy({
-    name: 'lockConnectionsConfigured',
-    validator: {
-      validate: (value, args) => unknownLockConnections(value, args?.object).length === 0,
-      defaultMessage: (args) => unknownLockConnections(args?.value, args?.object).join('; '),
-    },
-  });
-}
-
-function unknownLockConnections(lock: unknown, root: unknown): string[] {
-  if (!lock || typeof lock !== 'object') return [];
-  const { connection, redlock } = lock as LockModuleOptions;
-  const known = ['default', ...Object.keys((root as { connections?: object })?.connections ?? {})];
-  const named: [string, unknown][] = [
-    ...(connection === undefined ? [] : [['connection', connection] as [string, unknown]]),
-    ...(Array.isArray(redlock?.connections) ? redlock.connections.map((n): [string, unknown] => ['redlock.connections', n]) : []),
-  ];
-  return named
-    .filter(([, name]) => typeof name === 'string' && !known.includes(name))
-    .map(([path, name]) => `lock.${path}: "${name}" is not a configured connection (known: ${known.join(', ')})`);
+declare module '../options/redis-module-options.js' {
+  interface RedisModuleOptions {
+    /** Locks (`LockService`, `@WithLock`). */
+    lock?: LockModuleOptions;
+  }
 }

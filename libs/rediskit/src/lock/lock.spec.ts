@@ -1,5 +1,5 @@
+import { LockLostError } from '../errors.js';
 import { describe, expect, it, jest } from '@jest/globals';
-import { LockLostError } from './lock.errors.js';
 import { Lock, type LockIssuer } from './lock.js';
 
 const lease = (ms: number) => ({ deadline: performance.now() + ms, expiresAt: Date.now() + ms });

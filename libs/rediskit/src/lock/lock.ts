@@ -1,5 +1,5 @@
+import { LockLostError } from '../errors.js';
 import type { Duration } from '../options/duration.js';
-import { LockLostError } from './lock.errors.js';
 
 /** A lease confirmed by Redis: when it ends locally, on both clocks. */
 export interface Lease {

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { RediskitError } from '../errors.js';
+import { RediskitDecoratorError, RediskitNotConfiguredError } from '../errors.js';
 import { MAX_TIMER_MS, toPositiveMs, type Duration } from '../options/duration.js';
 import type { LockRetryOptions } from './lock.options.js';
 import { lockKeyResolver, type LockKey } from './lock-key.js';
@@ -43,11 +43,11 @@ export function WithLock(options: WithLockDecoratorOptions): MethodDecorator {
     const retry = waitPolicy(options.wait, where);
     if (options.ttl !== undefined) toPositiveMs(options.ttl, `@WithLock ttl of ${where}`, MAX_TIMER_MS);
     const original = descriptor.value as unknown as (...args: unknown[]) => unknown;
-    if (typeof original !== 'function') throw new RediskitError('INVALID_DECORATOR', `@WithLock must decorate a method (${where})`);
+    if (typeof original !== 'function') throw new RediskitDecoratorError(`@WithLock must decorate a method (${where})`);
     injectLockService(target);
     const wrapped = async function (this: Record<symbol, LockService | undefined>, ...args: unknown[]) {
       const locks = this[LOCKS];
-      if (!locks) throw new RediskitError('LOCK_SERVICE_MISSING', `@WithLock on ${where}: the class must be created by Nest so LockService can be injected`);
+      if (!locks) throw new RediskitNotConfiguredError(`@WithLock on ${where}: the class must be created by Nest so LockService can be injected`);
       return locks.withLock(keyOf(args), () => original.apply(this, args), { ttl: options.ttl, retry });
     };
     // Keep the name and what other decorators stored on the original method.

@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import type { CircuitStateName } from '../connection/circuit-breaker.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { RedisRegistry } from '../connection/redis.registry.js';
-import { HEALTH_DEFAULTS } from '../health/health.options.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import { toMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
@@ -17,6 +16,9 @@ const CIRCUIT_STATES: CircuitStateName[] = ['closed', 'open', 'half-open', 'isol
 /** Default buckets of `redis_command_duration_seconds`: 0.25 ms to 2.5 s. */
 export const COMMAND_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+/** Commands at least this slow (ms) are counted and logged unless `metrics.slowCommandThreshold` says otherwise. */
+export const DEFAULT_SLOW_COMMAND_MS = 100;
+
 /**
  * The core metrics of every connection of the module, recorded from the connection layer:
  *
@@ -29,7 +31,7 @@ export const COMMAND_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
  * | `redis_circuit_state` (gauge) | connection, state | 1 for the breaker's current state |
  * | `redis_circuit_transitions_total` | connection, state | breaker state changes, by new state |
  *
- * It also reports commands slower than `health.monitor.slowOperationThreshold` to
+ * It also reports commands slower than `metrics.slowCommandThreshold` to
  * {@link onSlow} listeners (the {@link RedisMonitor} logs them) with their namespace (see
  * {@link CommandNamespaces}), never the key.
  *
@@ -52,9 +54,8 @@ export class RedisConnectionMetrics implements OnApplicationShutdown {
     @Inject(REDIS_MODULE_OPTIONS) options: RedisModuleOptions,
   ) {
     this.namespaces = new CommandNamespaces(keyspace, options.metrics?.namespaces);
-    const monitor = options.health?.monitor;
-    const threshold = monitor === false ? false : (monitor?.slowOperationThreshold ?? HEALTH_DEFAULTS.slowOperationThreshold);
-    this.slowMs = threshold === false ? Infinity : toMs(threshold, 'health.monitor.slowOperationThreshold');
+    const threshold = options.metrics?.slowCommandThreshold ?? DEFAULT_SLOW_COMMAND_MS;
+    this.slowMs = threshold === false ? Infinity : toMs(threshold, 'metrics.slowCommandThreshold');
     for (const [name, connection] of registry.all()) this.instrument(name, connection);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Counter, Registry } from 'prom-client';
-import { validateModuleOptions } from '../options/options.validation.js';
+import { validateModuleOptions } from '../redis-module.validation.js';
 import { RediskitArgumentError } from '../errors.js';
 import { MetricsService } from './metrics.service.js';
 

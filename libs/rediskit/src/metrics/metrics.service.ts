@@ -11,6 +11,7 @@ export interface MetricsRegistry {
   readonly contentType: string;
 }
 import { RediskitArgumentError, RediskitConfigError } from '../errors.js';
+import type { Duration } from '../options/duration.js';
 import { FastHistogram } from './fast-histogram.js';
 
 export interface MetricsOptions {
@@ -31,6 +32,11 @@ export interface MetricsOptions {
   commands?: boolean;
   /** Buckets of the command latency histogram, in seconds. */
   commandBuckets?: number[];
+  /**
+   * Commands of this application at least this slow are counted (`redis_slow_commands_total`)
+   * and logged, once per command and namespace every 10 s; `false` turns it off (default 100 ms).
+   */
+  slowCommandThreshold?: Duration | false;
   /**
    * First key segments (after the keyspace root) of the app's own keys that get their own
    * `namespace` label in slow-command metrics and logs, e.g. `['orders']` for

@@ -1,4 +1,4 @@
-import { settle, TickBatcher } from '../connection/tick-batcher.js';
+import { settle, TickBatcher } from '../scripts/tick-batcher.js';
 import { encodeBatch } from './pubsub.envelope.js';
 
 /** A text message and its size in bytes (UTF-8). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { RediskitConfigError } from '../errors.js';
-import { validateModuleOptions } from '../options/options.validation.js';
+import { validateModuleOptions } from '../redis-module.validation.js';
 
 describe('pubsub options', () => {
   it('accepts valid options', () => {

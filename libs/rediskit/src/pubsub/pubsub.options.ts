@@ -81,3 +81,10 @@ export class PubSubOptionsDto {
   @IsOptional() @ValidateNested() @Type(() => InboxOptionsDto) inbox?: InboxOptionsDto;
   @IsOptional() @IsInt() @Min(MAX_MESSAGE_SIZE_RANGE.min) @Max(MAX_MESSAGE_SIZE_RANGE.max) maxMessageSize?: number;
 }
+
+declare module '../options/redis-module-options.js' {
+  interface RedisModuleOptions {
+    /** Pub/Sub (`PubSubService`, `@OnMessage`). */
+    pubsub?: PubSubOptions;
+  }
+}

@@ -1,8 +1,8 @@
 import type { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { RediskitArgumentError } from '../errors.js';
-import { inboxAckScript } from './inbox-ack.lua.js';
-import { inboxFetchScript } from './inbox-fetch.lua.js';
+import { inboxAckScript } from './pubsub-inbox-ack.lua.js';
+import { inboxFetchScript } from './pubsub-inbox-fetch.lua.js';
 import { decodeEntry, type Envelope } from './pubsub.envelope.js';
 
 /** Options of {@link UserInbox.fetch}. */

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { RediskitErrorCode } from '../errors.js';
 
 /**
  * 429: a rate limit refused the request. The body names the refusing policies
@@ -9,6 +10,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
  * { "statusCode": 429, "message": "Too Many Requests", "violatedPolicies": ["auth"] }
  */
 export class RateLimitExceededException extends HttpException {
+  readonly code: RediskitErrorCode = 'RATE_LIMITED';
   constructor(readonly violatedPolicies: string[]) {
     super({ statusCode: HttpStatus.TOO_MANY_REQUESTS, message: 'Too Many Requests', violatedPolicies }, HttpStatus.TOO_MANY_REQUESTS);
   }
@@ -19,6 +21,7 @@ export class RateLimitExceededException extends HttpException {
  * judged over its quota but cannot be admitted either. Carries `Retry-After`.
  */
 export class RateLimiterUnavailableException extends HttpException {
+  readonly code: RediskitErrorCode = 'RATE_LIMITER_UNAVAILABLE';
   constructor(readonly violatedPolicies: string[]) {
     super({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, message: 'Rate limiter unavailable', violatedPolicies }, HttpStatus.SERVICE_UNAVAILABLE);
   }

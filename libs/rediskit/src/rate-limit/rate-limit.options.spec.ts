@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Reflector } from '@nestjs/core';
 import { RediskitArgumentError, RediskitConfigError } from '../errors.js';
-import { validateModuleOptions } from '../options/options.validation.js';
+import { validateModuleOptions } from '../redis-module.validation.js';
 import { RateLimit } from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import type { RateLimiterService } from './rate-limiter.service.js';

@@ -99,3 +99,10 @@ export interface RateLimitOptions {
   /** Partitions the `memory` failure policy tracks per instance (default 10 000). */
   memoryMaxKeys?: number;
 }
+
+declare module '../options/redis-module-options.js' {
+  interface RedisModuleOptions {
+    /** Rate limiting (`RateLimiterService`, `RateLimitGuard`). */
+    rateLimit?: RateLimitOptions;
+  }
+}

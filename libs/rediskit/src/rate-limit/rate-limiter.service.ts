@@ -12,9 +12,9 @@ import type { LuaScript } from '../scripts/lua-script.js';
 import type { BatchScript } from '../scripts/batch-script.js';
 import { ScriptBatcher } from '../scripts/script-batcher.js';
 import { ScriptRunner, type ScriptArg } from '../scripts/script-runner.js';
-import { fixedWindowScript } from './fixed-window.lua.js';
-import { gcraScript } from './gcra.lua.js';
-import { keySecretScript } from './key-secret.lua.js';
+import { fixedWindowScript } from './rate-limit-fixed-window.lua.js';
+import { gcraScript } from './rate-limit-gcra.lua.js';
+import { keySecretScript } from './rate-limit-key-secret.lua.js';
 import { MemoryRateLimiter, type RawDecision } from './memory-rate-limiter.js';
 import { PartitionSecret } from './partition-secret.js';
 import type { RateLimitOptions } from './rate-limit.options.js';
@@ -30,10 +30,10 @@ import {
   type ResolvedPolicy,
 } from './rate-limit.policy.js';
 import { RATE_LIMIT_REPLY } from './rate-limit.lua-prelude.js';
-import { slidingWindowCounterScript } from './sliding-window-counter.lua.js';
-import { slidingWindowLogScript } from './sliding-window-log.lua.js';
-import { throttlerIncrementScript } from './throttler-increment.lua.js';
-import { tokenBucketScript } from './token-bucket.lua.js';
+import { slidingWindowCounterScript } from './rate-limit-sliding-window-counter.lua.js';
+import { slidingWindowLogScript } from './rate-limit-sliding-window-log.lua.js';
+import { throttlerIncrementScript } from './rate-limit-throttler-increment.lua.js';
+import { tokenBucketScript } from './rate-limit-token-bucket.lua.js';
 
 const SCRIPTS: Record<RateLimitAlgorithm, BatchScript> = {
   'fixed-window': fixedWindowScript,

@@ -4,7 +4,7 @@ import { Keyspace } from '../keyspace/keyspace.js';
 import type { RawDecision } from './memory-rate-limiter.js';
 import type { ResolvedPolicy } from './rate-limit.policy.js';
 import { RateLimiterService } from './rate-limiter.service.js';
-import { throttlerIncrementScript } from './throttler-increment.lua.js';
+import { throttlerIncrementScript } from './rate-limit-throttler-increment.lua.js';
 
 /** What `ThrottlerStorage.increment` resolves to (the shape of @nestjs/throttler's ThrottlerStorageRecord). */
 export interface ThrottlerRecord {

@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from '../connection/client.factory.js';
-import { settle, TickBatcher, type Waiting } from '../connection/tick-batcher.js';
+import { settle, TickBatcher, type Waiting } from './tick-batcher.js';
 import { runBatchScript, type BatchScript } from './batch-script.js';
 import type { ScriptArg } from './script-runner.js';
 

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { RediskitArgumentError } from '../errors.js';
-import { describeErrors } from '../options/options.validation.js';
+import { describeErrors } from '../options/option-problems.js';
 
 /**
  * Checks session data against a class-validator class. Properties the class does not declare

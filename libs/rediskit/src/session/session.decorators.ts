@@ -30,6 +30,18 @@ export const RequireStepUp = (...factors: string[]): MethodDecorator & ClassDeco
 export const CurrentSession = createParamDecorator((property: keyof Session | 'token' | undefined, context: ExecutionContext) => {
   const request = context.switchToHttp().getRequest<Record<string, unknown>>();
   if (property === 'token') return request[SESSION_TOKEN_REQUEST_KEY];
-  const session = request[SESSION_REQUEST_KEY] as Session | undefined;
+  const session = sessionOf(request);
   return property ? session?.[property] : session;
 });
+
+/**
+ * The session `SessionGuard` attached to `request`, or undefined (not checked yet, `@Public()`
+ * without a session). For code that sees the request outside a handler: a rate-limit `user`
+ * function, an interceptor, a logger.
+ *
+ * @example
+ * RedisModule.forRoot({ connection, rateLimit: { user: (req) => sessionOf(req)?.userId } })
+ */
+export function sessionOf<T = Record<string, unknown>>(request: unknown): Session<T> | undefined {
+  return (request as Record<string, unknown> | undefined)?.[SESSION_REQUEST_KEY] as Session<T> | undefined;
+}

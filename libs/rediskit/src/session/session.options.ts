@@ -119,3 +119,10 @@ export interface SessionOptions {
   /** Options of the express-session store. */
   store?: SessionStoreOptions;
 }
+
+declare module '../options/redis-module-options.js' {
+  interface RedisModuleOptions {
+    /** Sessions (`SessionService`, `SessionGuard`). */
+    session?: SessionOptions;
+  }
+}

@@ -2,7 +2,7 @@ import type { Cluster } from 'ioredis';
 import { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { scanKeys } from '../connection/scan.js';
-import { RediskitArgumentError, RediskitError } from '../errors.js';
+import { RediskitArgumentError, RediskitConflictError } from '../errors.js';
 import { assertWellFormed, Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { toPositiveMs, type Duration } from '../options/duration.js';
@@ -166,7 +166,7 @@ export class SessionService {
       if (revision > 0) return { ...session, data, revision };
       await new Promise((resolve) => setTimeout(resolve, Math.random() * (attempt + 1) * 2));
     }
-    throw new RediskitError('CONFLICT', `session update lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`);
+    throw new RediskitConflictError(`session update lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`);
   }
 
   /**

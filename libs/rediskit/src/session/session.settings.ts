@@ -1,10 +1,17 @@
-import { ENV_DEFAULTS } from '../options/options.from-env.js';
+import { byNodeEnv, type ByNodeEnv } from '../options/by-node-env.js';
 import { toPositiveMs } from '../options/duration.js';
 import { resolveCookieOptions, type ResolvedCookieOptions } from './session.cookie.js';
 import type { SessionOptions } from './session.options.js';
 import { DEFAULT_FINGERPRINT_HEADERS } from './session.request.js';
 
 const HOUR = 3_600_000;
+
+/** Defaults of `session.ttl` and `session.maxPerUser` by NODE_ENV (also what SESSION_TTL and MAX_SESSIONS_PER_USER default to). */
+export const SESSION_DEFAULTS: ByNodeEnv<{ ttl: string; maxPerUser: number }> = {
+  development: { ttl: '24h', maxPerUser: 10 },
+  production: { ttl: '30m', maxPerUser: 5 },
+  test: { ttl: '5m', maxPerUser: 5 },
+};
 
 /** Session options with every default applied and every duration in ms. */
 export interface SessionSettings extends Omit<SessionOptions, 'ttl' | 'absoluteTimeout' | 'touchInterval' | 'cookie'> {
@@ -20,8 +27,8 @@ export interface SessionSettings extends Omit<SessionOptions, 'ttl' | 'absoluteT
 
 /** Applies the defaults (see {@link SessionOptions}) for `nodeEnv`. */
 export function resolveSessionOptions(options: SessionOptions = {}, nodeEnv = process.env.NODE_ENV): SessionSettings {
-  const env = ENV_DEFAULTS[nodeEnv as keyof typeof ENV_DEFAULTS] ?? ENV_DEFAULTS.development;
-  const ttl = toPositiveMs(options.ttl ?? env.sessionTtl, 'session.ttl');
+  const env = byNodeEnv(SESSION_DEFAULTS, nodeEnv);
+  const ttl = toPositiveMs(options.ttl ?? env.ttl, 'session.ttl');
   const absoluteTimeout = options.absoluteTimeout === undefined ? Math.max(12 * HOUR, ttl) : toPositiveMs(options.absoluteTimeout, 'session.absoluteTimeout');
   const touchInterval =
     options.touchInterval === undefined ? Math.min(Math.floor(ttl / 10), 60_000) : Math.min(toPositiveMs(options.touchInterval, 'session.touchInterval'), ttl);
@@ -30,7 +37,7 @@ export function resolveSessionOptions(options: SessionOptions = {}, nodeEnv = pr
     ttl,
     absoluteTimeout,
     touchInterval,
-    maxPerUser: options.maxPerUser ?? env.maxSessionsPerUser,
+    maxPerUser: options.maxPerUser ?? env.maxPerUser,
     cookie: resolveCookieOptions(options.cookie),
     tokenSources: options.tokenSources ?? ['cookie', 'header'],
     fingerprintHeaders: (options.fingerprintHeaders ?? DEFAULT_FINGERPRINT_HEADERS).map((h) => h.toLowerCase()),

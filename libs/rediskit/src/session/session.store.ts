@@ -4,7 +4,7 @@ import { RedisRegistry } from '../connection/redis.registry.js';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { scanKeys } from '../connection/scan.js';
-import { RediskitError } from '../errors.js';
+import { SessionStoreUnavailableError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import { toMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
@@ -15,23 +15,6 @@ type Callback<T = unknown> = (error?: unknown, value?: T) => void;
 
 const DEFAULT_TTL = 86_400_000; // one day, as connect-redis
 const GLOB = /[*?[\]\\]/g;
-
-/**
- * A Redis call of the store failed (Redis down, circuit open; the Redis error is the `cause`).
- * It is shaped as an http-errors error (`status` = `statusCode` = 503, `expose` false), so
- * Express' and Nest's error handlers answer 503 rather than 500.
- *
- * @example
- * store.get(sid).catch((e) => { if (e instanceof SessionStoreUnavailableError) metrics.inc('session_store_down') });
- */
-export class SessionStoreUnavailableError extends RediskitError {
-  readonly status = 503;
-  readonly statusCode = 503;
-  readonly expose = false;
-  constructor(cause: unknown) {
-    super('SESSION_STORE_UNAVAILABLE', 'Session store unavailable', { cause });
-  }
-}
 
 /**
  * An express-session store on rediskit's connection (circuit breaker, cluster, Sentinel). For

@@ -16,7 +16,7 @@ import { defineScript } from '../scripts/lua-script.js';
  * begins when the block ends (as in the package's in-memory storage).
  */
 export const throttlerIncrementScript = defineScript(
-  'rl_throttler_increment',
+  'rate_limit_throttler_increment',
   2,
   `
 local ttl = tonumber(ARGV[1])

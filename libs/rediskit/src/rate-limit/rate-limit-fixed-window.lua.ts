@@ -13,7 +13,7 @@ import { LUA_NOW, luaRefuse, rateLimitScript } from './rate-limit.lua-prelude.js
  * the ending window.
  */
 export const fixedWindowScript = rateLimitScript(
-  'rl_fixed_window',
+  'rate_limit_fixed_window',
   `
 if not write then
   -- what the consume below would answer, without writing

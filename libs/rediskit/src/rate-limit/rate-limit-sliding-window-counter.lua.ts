@@ -10,7 +10,7 @@ import { LUA_NOW, luaRefuse, rateLimitScript } from './rate-limit.lua-prelude.js
  * Returns {allowed 0|1, remaining, resetMs, retryAfterMs}.
  */
 export const slidingWindowCounterScript = rateLimitScript(
-  'rl_sliding_window_counter',
+  'rate_limit_sliding_window_counter',
   `${LUA_NOW}
 local nowMs = math.floor(now)
 local start = nowMs - nowMs % window

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
-import { RediskitConfigError } from '../errors.js';
-import { validateModuleOptions } from './options.validation.js';
+import { RediskitConfigError } from './errors.js';
+import { validateModuleOptions } from './redis-module.validation.js';
 
 const problemsOf = (options: unknown): string[] => {
   try {

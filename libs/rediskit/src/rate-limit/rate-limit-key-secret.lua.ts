@@ -11,7 +11,7 @@ import { defineScript } from '../scripts/lua-script.js';
  * Returns the stored secret.
  */
 export const keySecretScript = defineScript(
-  'rl_key_secret',
+  'rate_limit_key_secret',
   1,
   `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')

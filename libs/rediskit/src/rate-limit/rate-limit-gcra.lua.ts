@@ -10,7 +10,7 @@ import { LUA_NOW, luaRefuse, rateLimitScript } from './rate-limit.lua-prelude.js
  * Returns {allowed 0|1, remaining, resetMs, retryAfterMs}.
  */
 export const gcraScript = rateLimitScript(
-  'rl_gcra',
+  'rate_limit_gcra',
   `${LUA_NOW}
 local interval = window / limit
 local horizon = interval * capacity

@@ -11,7 +11,7 @@ import { LUA_NOW, luaRefuse, rateLimitScript } from './rate-limit.lua-prelude.js
  * client that keeps retrying is admitted again as soon as old entries leave the window.
  */
 export const slidingWindowLogScript = rateLimitScript(
-  'rl_sliding_window_log',
+  'rate_limit_sliding_window_log',
   `${LUA_NOW}
 local from = string.format('(%.3f', now - window)
 local count

@@ -10,7 +10,7 @@ import { LUA_NOW, luaRefuse, rateLimitScript } from './rate-limit.lua-prelude.js
  * Returns {allowed 0|1, remaining, resetMs, retryAfterMs}.
  */
 export const tokenBucketScript = rateLimitScript(
-  'rl_token_bucket',
+  'rate_limit_token_bucket',
   `${LUA_NOW}
 local rate = limit / window
 local state = redis.call('HMGET', key, 't', 'ts')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { RediskitConfigError } from '../errors.js';
-import { redisOptionsFromEnv } from './options.from-env.js';
+import { RediskitConfigError } from './errors.js';
+import { redisOptionsFromEnv } from './redis-options.from-env.js';
 
 describe('redisOptionsFromEnv', () => {
   it('reads a standalone server with NODE_ENV defaults', () => {

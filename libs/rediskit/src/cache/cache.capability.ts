@@ -1,0 +1,32 @@
+import { Codec } from '../codec/codec.js';
+import { RedisRegistry } from '../connection/redis.registry.js';
+import { Keyspace } from '../keyspace/keyspace.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { RedisModuleOptions } from '../options/redis-module-options.js';
+import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
+import { CacheService } from './cache.service.js';
+import { defineCapability } from '../capability.js';
+import { byNodeEnv, type ByNodeEnv } from '../options/by-node-env.js';
+import { CacheOptionsDto } from './cache.options.dto.js';
+
+/** What CACHE_DEFAULT_TTL defaults to, by NODE_ENV. */
+export const CACHE_ENV_DEFAULTS: ByNodeEnv<{ defaultTtl: string }> = {
+  development: { defaultTtl: '1m' },
+  production: { defaultTtl: '5m' },
+  test: { defaultTtl: '10s' },
+};
+
+/** The cache: `CacheService` (its invalidation bus connects at boot when the `cache` section is present). */
+export const cacheCapability = defineCapability({
+  section: 'cache',
+  optionsDto: CacheOptionsDto,
+  fromEnv: (read, nodeEnv) => ({ defaultTtl: read.duration('CACHE_DEFAULT_TTL') ?? byNodeEnv(CACHE_ENV_DEFAULTS, nodeEnv).defaultTtl }),
+  providers: [
+    {
+      provide: CacheService,
+      useFactory: (registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, options: RedisModuleOptions) =>
+        CacheService.create(registry, keyspace, codec, metrics, options.cache),
+      inject: [RedisRegistry, Keyspace, Codec, MetricsService, REDIS_MODULE_OPTIONS],
+    },
+  ],
+});

@@ -1,0 +1,7 @@
+// Internals of nestjs-rediskit that tests and benchmarks reach by path: they are not part of
+// the package's public API (libs/rediskit/src/index.ts).
+export { RedisConnection } from '../libs/rediskit/src/connection/redis-connection.js';
+export { scanKeys, unlinkMatching } from '../libs/rediskit/src/connection/scan.js';
+export { RedisConnectionMetrics } from '../libs/rediskit/src/metrics/connection.metrics.js';
+export { MemoryRateLimiter } from '../libs/rediskit/src/rate-limit/memory-rate-limiter.js';
+export type { StoredResponse } from '../libs/rediskit/src/http-cache/stored-response.js';
