@@ -257,7 +257,7 @@ export class CacheNamespace {
   }
 
   protected snapshot(): CacheStatsSnapshot {
-    const all = this.engine.stats.snapshot(!!this.engine.memory, !!this.engine.bus?.healthy);
+    const all = this.engine.stats.snapshot(this.engine.memory.layer !== undefined, !!this.engine.bus?.healthy);
     const queue = this.engine.writeBehind;
     return queue ? { ...all, writeBehind: { ...queue.stats(), pending: queue.size } } : all;
   }
