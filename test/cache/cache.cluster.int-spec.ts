@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { RedisClusterFixture } from '../harness/index.js';
+import { cacheAdaptive } from './cache-adaptive.js';
 import { cacheFeatures } from './cache-features.js';
 import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
@@ -18,3 +19,4 @@ cacheCoreProperties('cluster', connection);
 cacheFeatures('cluster', connection);
 cacheInstances('cluster', connection);
 cacheHostileInput('cluster', connection);
+cacheAdaptive('cluster', connection);

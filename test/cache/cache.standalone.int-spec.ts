@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { RedisServer } from '../harness/index.js';
+import { cacheAdaptive } from './cache-adaptive.js';
 import { cacheFeatures } from './cache-features.js';
 import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
@@ -17,3 +18,4 @@ cacheCoreProperties('standalone', () => ({ url: server.url }));
 cacheFeatures('standalone', () => ({ url: server.url }));
 cacheInstances('standalone', () => ({ url: server.url }));
 cacheHostileInput('standalone', () => ({ url: server.url }));
+cacheAdaptive('standalone', () => ({ url: server.url }));

@@ -19,6 +19,8 @@ export interface CallOptions {
   /** XFetch beta; 0 = off. */
   beta: number;
   cacheIf: ((value: unknown) => boolean) | undefined;
+  /** The loader chose grace or staleIfError: they are stored with the entry, for every reader. */
+  windows: boolean;
 }
 
 /** Module-level defaults, resolved once. */
@@ -67,6 +69,7 @@ export function defaultCallOptions(d: CacheDefaults): CallOptions {
     lock: false,
     beta: d.beta,
     cacheIf: undefined,
+    windows: false,
   });
 }
 
@@ -88,7 +91,54 @@ export function resolveCallOptions(base: CallOptions, o: CacheSetOptions | undef
     lock: o.lock ?? base.lock,
     beta: o.earlyRefresh !== undefined ? betaOf(o.earlyRefresh) : base.beta,
     cacheIf: o.cacheIf,
+    windows: false,
   };
+}
+
+/** What a loader may change of its call's options (see `CacheLoaderContext`). */
+export interface Adaptable {
+  ttl: Duration;
+  grace: Duration;
+  staleIfError: Duration;
+  tags: string[] | undefined;
+}
+
+/**
+ * The options a loader left (see `CacheLoaderContext`): `o` when it changed nothing, else `o`
+ * with what it set, validated; a bad value throws `RediskitArgumentError` naming the option,
+ * the key and that the loader set it.
+ */
+export function adaptCallOptions(o: CallOptions, a: Adaptable, key: string): CallOptions {
+  const tagsChanged = !sameList(a.tags, o.tags);
+  const windows = a.grace !== o.grace || a.staleIfError !== o.staleIfError;
+  if (a.ttl === o.ttl && !windows && !tagsChanged) return o;
+  const by = 'set by the loader';
+  const tags = tagsChanged ? rethrowList(() => checkTags(a.tags), key, by) : o.tags;
+  return {
+    ...o,
+    ttl: a.ttl === o.ttl ? o.ttl : positive(a.ttl, 'ttl', key, by),
+    grace: a.grace === o.grace ? o.grace : nonNegative(a.grace, 'grace', key, by),
+    staleIfError: a.staleIfError === o.staleIfError ? o.staleIfError : nonNegative(a.staleIfError, 'staleIfError', key, by),
+    tags: tags && tags.length > 0 ? tags : undefined,
+    expandedTags: !tagsChanged ? o.expandedTags : tags && tags.length > 0 ? TagVersions.expand(tags) : undefined,
+    windows: o.windows || windows,
+  };
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+function rethrowList(check: () => string[], key: string, by: string): string[] {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof RediskitArgumentError) throw new RediskitArgumentError('tags', `${e.message.slice('tags'.length + 1)}${where(key)}, ${by}`);
+    throw e;
+  }
 }
 
 function checkTags(tags: unknown): string[] {
@@ -108,19 +158,19 @@ function where(key: string): string {
   return key ? ` for key "${key}"` : '';
 }
 
-function positive(v: Duration, name: string, key: string): number {
-  return rethrow(() => toPositiveMs(v, name), name, key);
+function positive(v: Duration, name: string, key: string, by?: string): number {
+  return rethrow(() => toPositiveMs(v, name), name, key, by);
 }
 
-function nonNegative(v: Duration, name: string, key: string): number {
-  return rethrow(() => toMs(v, name), name, key);
+function nonNegative(v: Duration, name: string, key: string, by?: string): number {
+  return rethrow(() => toMs(v, name), name, key, by);
 }
 
-function rethrow(parse: () => number, name: string, key: string): number {
+function rethrow(parse: () => number, name: string, key: string, by?: string): number {
   try {
     return parse();
   } catch (e) {
-    if (e instanceof RediskitArgumentError) throw new RediskitArgumentError(name, `${e.message.slice(name.length + 1)}${where(key)}`);
+    if (e instanceof RediskitArgumentError) throw new RediskitArgumentError(name, `${e.message.slice(name.length + 1)}${where(key)}${by ? `, ${by}` : ''}`);
     throw e;
   }
 }

@@ -6,6 +6,7 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 import { CacheBus } from './cache-bus.js';
 import type { CacheEntry } from './cache-entry.js';
 import type { CacheDefaults, CallOptions } from './cache-call-options.js';
+import type { CacheLoader } from './cache.options.js';
 import { CacheLock } from './cache-lock.js';
 import { CacheStats } from './cache-stats.js';
 import { RediskitValueTooLargeError } from './cache.errors.js';
@@ -82,7 +83,7 @@ export class CacheEngine {
     this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.defaults.maxValueSize, this.logger);
     this.lock = new CacheLock(deps.connection, deps.budget);
     this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory.size, bytes: this.memory.bytes }));
-    this.runner = new LoaderRunner((ns, full, value, o, versions, delta, writeRedis) => this.store(ns, full, value, o, versions, delta, writeRedis), this.memory, (p) => this.track(p));
+    this.runner = new LoaderRunner((ns, full, value, o, versions, delta, writeRedis) => this.store(ns, full, value, o, versions, delta, writeRedis), this.memory, this.tags, (p) => this.track(p));
     this.getOrSetHandler = new GetOrSetHandler(this, this.logger);
     this.invalidation = new InvalidationHandler(this.memory, this.redis, this.tags, this.bus, this.waiters, this.stats);
   }
@@ -106,8 +107,13 @@ export class CacheEngine {
     return this.deps.defaults;
   }
 
-  /** Connects the bus now (the cache is configured): memory is trusted from the start. */
+  /**
+   * Connects the bus now (the cache is configured): memory is trusted from the start. Reads
+   * the tag invalidation sequence in the background, so loads that learn their tags from
+   * their value can be checked from the first one (see `TagVersions.settled`).
+   */
   async start(): Promise<void> {
+    this.tags.learnSequence().catch(() => undefined);
     if (!this.bus) return;
     try {
       await this.bus.start();
@@ -157,7 +163,7 @@ export class CacheEngine {
     return left > 0 ? left : undefined;
   }
 
-  getOrSet<T>(ns: NamespaceRef, full: string, loader: () => T | Promise<T>, o: CallOptions): Promise<T> {
+  getOrSet<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions): Promise<T> {
     return this.getOrSetHandler.handle(ns, full, loader, o);
   }
 
@@ -218,6 +224,10 @@ export class CacheEngine {
     const now = Date.now();
     const retain = o.ttl + Math.max(o.grace, o.staleIfError);
     const entry: CacheEntry = { payload, createdAt: now, expiresAt: now + o.ttl, retainUntil: now + retain, delta, tags: versions ?? undefined };
+    if (o.windows) {
+      entry.grace = o.grace;
+      entry.staleIfError = o.staleIfError;
+    }
     // Tag versions unknown (Redis unreachable): the value cannot be checked later, so it is not cached.
     if (versions === null) {
       ns.stats.failedWrites++;

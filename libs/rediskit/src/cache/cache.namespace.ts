@@ -1,7 +1,7 @@
 import { RediskitArgumentError, RediskitError } from '../errors.js';
 import { encodeKeyPart, type Keyspace } from '../keyspace/keyspace.js';
 import { defaultCallOptions, resolveCallOptions, type CallOptions } from './cache-call-options.js';
-import type { CacheGetOptions, CacheSetOptions } from './cache.options.js';
+import type { CacheGetOptions, CacheLoader, CacheSetOptions } from './cache.options.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import type { CacheEngine, NamespaceRef } from './cache.engine.js';
 import { encodeGlob, MAX_GLOB_LENGTH } from './glob.js';
@@ -17,7 +17,7 @@ export interface CacheEntryInput<T = unknown> extends CacheSetOptions {
 /** One entry for `warm`: loaded only when missing. */
 export interface CacheWarmInput<T = unknown> extends CacheSetOptions {
   key: string;
-  loader: () => T | Promise<T>;
+  loader: CacheLoader<T>;
 }
 
 /** Identifies a database query for `cacheQuery`. */
@@ -135,12 +135,22 @@ export class CacheNamespace {
    * one process call the loader once; with `lock: true`, once across instances. With Redis
    * down it serves memory or calls the loader: Redis errors never reach the caller.
    *
+   * The loader gets a context whose options it may change from the value it produced
+   * (adaptive caching): `ctx.ttl`, `ctx.grace`, `ctx.staleIfError`, `ctx.l1Ttl`, `ctx.tags`,
+   * or `ctx.skip()` to return the value without storing it. What it sets is validated.
+   *
    * @example
    * const posts = await cache.getOrSet(`posts:${userId}`, () => db.posts(userId), {
    *   ttl: '5m', grace: '1h', tags: [`user:${userId}`], lock: true, timeout: { soft: 100, hard: 2000 },
    * });
+   * const user = await cache.getOrSet(`user-by-email:${email}`, async (ctx) => {
+   *   const found = await db.users.byEmail(email);
+   *   if (!found) ctx.ttl = '10s';            // cache misses briefly
+   *   else ctx.tags.push(`user:${found.id}`); // invalidated with the user, whose id only the result knows
+   *   return found ?? null;
+   * });
    */
-  getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: CacheSetOptions): Promise<T> {
+  getOrSet<T>(key: string, loader: CacheLoader<T>, options?: CacheSetOptions): Promise<T> {
     let full: string;
     let o: CallOptions;
     try {
@@ -161,9 +171,9 @@ export class CacheNamespace {
       entries.map(({ key, loader, ...options }) =>
         this.getOrSet(
           key,
-          () => {
+          (ctx) => {
             loaded++;
-            return loader();
+            return loader(ctx);
           },
           options,
         ),
@@ -215,7 +225,7 @@ export class CacheNamespace {
    * const rows = await cache.cacheQuery({ model: 'Post', operation: 'findMany', args: { where: { authorId } } },
    *   () => prisma.post.findMany({ where: { authorId } }), { ttl: '1m' });
    */
-  async cacheQuery<T>(query: QueryDescriptor, run: () => T | Promise<T>, options: CacheSetOptions = {}): Promise<T> {
+  async cacheQuery<T>(query: QueryDescriptor, run: CacheLoader<T>, options: CacheSetOptions = {}): Promise<T> {
     if (!query || typeof query.model !== 'string' || !query.model) throw new RediskitArgumentError('query.model', `must be a non-empty string, got ${JSON.stringify(query?.model)}`);
     if (typeof query.operation !== 'string' || !query.operation) throw new RediskitArgumentError('query.operation', `must be a non-empty string, got ${JSON.stringify(query.operation)}`);
     // Encoded parts: ('a:b', 'c') and ('a', 'b:c') must not share an entry.

@@ -8,6 +8,58 @@ export interface LoaderTimeout {
   hard?: Duration;
 }
 
+/**
+ * What a decorator's `adapt` function decides about the value a method produced (adaptive
+ * caching): `ttl`, `grace` and `staleIfError` replace the options for this value only (a
+ * grace or stale-if-error period chosen so is stored with the entry and used by every
+ * instance that reads it), `tags` are added to the entry's tags, and `skip: true` returns
+ * the value without storing it.
+ *
+ * @example
+ * const adapt = (user: User): CacheAdaptation => (user.plan === 'trial' ? { ttl: '30s' } : { tags: [`org:${user.orgId}`] });
+ */
+export interface CacheAdaptation {
+  ttl?: Duration;
+  grace?: Duration;
+  staleIfError?: Duration;
+  /** Added to the entry's tags. */
+  tags?: string[];
+  skip?: boolean;
+}
+
+/**
+ * Handed to a `getOrSet` loader: the options of this call, which the loader may change from
+ * the value it produces (adaptive caching). Fields start as the call's options (durations in
+ * ms, `tags` a copy of the call's tags); what the loader sets is validated when it returns,
+ * and a bad value fails the call with `RediskitArgumentError` naming it. A grace or
+ * stale-if-error period the loader sets is stored with the entry: every instance reading it
+ * uses that period rather than the one its own call gives.
+ *
+ * @example
+ * await cache.getOrSet(`rate:${pair}`, async (ctx) => {
+ *   const quote = await api.quote(pair);
+ *   if (quote.stale) ctx.skip();            // returned, not stored
+ *   else ctx.ttl = quote.market === 'open' ? '5s' : '1h';
+ *   ctx.tags.push(`market:${quote.market}`);
+ *   return quote;
+ * });
+ */
+export interface CacheLoaderContext {
+  /** Freshness of the value (default: the call's `ttl`). */
+  ttl: Duration;
+  /** Stale-while-revalidate period (default: the call's `grace`). */
+  grace: Duration;
+  /** Stale-if-error period (default: the call's `staleIfError`). */
+  staleIfError: Duration;
+  /** Tags of the value (default: a copy of the call's `tags`). */
+  tags: string[];
+  /** Return the value without storing it. */
+  skip(): void;
+}
+
+/** A `getOrSet` loader; it may ignore the context. */
+export type CacheLoader<T> = (ctx: CacheLoaderContext) => T | Promise<T>;
+
 /** Options of one `set` / `getOrSet` call; each falls back to the module's `cache` options. */
 export interface CacheSetOptions {
   /** Time to live in Redis (logical freshness). */

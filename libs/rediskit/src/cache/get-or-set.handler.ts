@@ -1,6 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { CacheDefaults, CallOptions } from './cache-call-options.js';
+import type { CacheLoader } from './cache.options.js';
 import type { CacheLock } from './cache-lock.js';
+import { RediskitArgumentError } from '../errors.js';
 import { RediskitValueTooLargeError } from './cache.errors.js';
 import { isPrimitive, type Found, type NamespaceRef } from './found.js';
 import type { LoaderRunner } from './loader.runner.js';
@@ -39,7 +41,7 @@ export class GetOrSetHandler {
     private readonly logger: Logger,
   ) {}
 
-  async handle<T>(ns: NamespaceRef, full: string, loader: () => T | Promise<T>, o: CallOptions): Promise<T> {
+  async handle<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions): Promise<T> {
     const memory = this.stack.memory;
     let stale: Found | undefined;
     let fallback: Found | undefined;
@@ -59,7 +61,7 @@ export class GetOrSetHandler {
       ns.stats.l1Misses++;
     }
     // A stale value within grace is served at once; one refresh runs behind it.
-    if (stale && Date.now() < stale.entry.expiresAt + o.grace) {
+    if (stale && Date.now() < stale.entry.expiresAt + (stale.entry.grace ?? o.grace)) {
       ns.stats.staleServed++;
       if (!this.inflight.has(full)) this.refreshInBackground(ns, full, loader, o, stale);
       return memory.handOut(stale, full).value as T;
@@ -81,7 +83,7 @@ export class GetOrSetHandler {
   private async readOrLoad<T>(
     ns: NamespaceRef,
     full: string,
-    loader: () => T | Promise<T>,
+    loader: CacheLoader<T>,
     o: CallOptions,
     stale: Found | undefined,
     fallback: Found | undefined,
@@ -110,7 +112,7 @@ export class GetOrSetHandler {
       }
       ns.stats.l2Misses++;
       stale = found;
-      if (now < entry.expiresAt + o.grace) {
+      if (now < entry.expiresAt + (entry.grace ?? o.grace)) {
         ns.stats.staleServed++;
         this.refreshInBackground(ns, full, loader, o, stale);
         return found;
@@ -129,7 +131,7 @@ export class GetOrSetHandler {
   private async load<T>(
     ns: NamespaceRef,
     full: string,
-    loader: () => T | Promise<T>,
+    loader: CacheLoader<T>,
     o: CallOptions,
     stale: Found | undefined,
     redisDown: boolean,
@@ -171,7 +173,9 @@ export class GetOrSetHandler {
     try {
       return await this.stack.runner.run({ ns, full, loader, o, versions, stale, redisDown, release });
     } catch (error) {
-      if (!(error instanceof RediskitValueTooLargeError) && stale && Date.now() < stale.entry.expiresAt + o.staleIfError) {
+      // A value the cache refuses, or a bad option the loader set, is thrown: a stale value would hide it.
+      const refused = error instanceof RediskitValueTooLargeError || error instanceof RediskitArgumentError;
+      if (!refused && stale && Date.now() < stale.entry.expiresAt + (stale.entry.staleIfError ?? o.staleIfError)) {
         ns.stats.staleServed++;
         return this.stack.memory.handOut(stale, full);
       }
@@ -196,7 +200,7 @@ export class GetOrSetHandler {
     return undefined;
   }
 
-  private refreshInBackground<T>(ns: NamespaceRef, full: string, loader: () => T | Promise<T>, o: CallOptions, stale: Found | undefined): void {
+  private refreshInBackground<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions, stale: Found | undefined): void {
     // Not `inflight`: a stale value read from Redis is returned by the flight itself, and the
     // refresh must still run behind it.
     if (this.refreshing.has(full)) return;
@@ -209,7 +213,7 @@ export class GetOrSetHandler {
 
   // XFetch (Vattani et al.): refresh early with a probability that rises as expiry nears, scaled
   // by how long the last load took, so one caller refreshes before everyone misses at once.
-  private maybeRefreshEarly<T>(ns: NamespaceRef, full: string, loader: () => T | Promise<T>, o: CallOptions, found: Found, now: number): void {
+  private maybeRefreshEarly<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions, found: Found, now: number): void {
     if (o.beta <= 0 || found.entry.delta <= 0) return;
     if (now - found.entry.delta * o.beta * Math.log(Math.random()) >= found.entry.expiresAt) {
       this.refreshInBackground(ns, full, loader, o, found);

@@ -39,7 +39,7 @@ export class InvalidationHandler {
   async invalidateTags(ns: NamespaceRef, tags: string[]): Promise<void> {
     try {
       const versions = await this.tags.bump(tags);
-      await this.bus?.publish({ t: versions });
+      await this.bus?.publish({ t: versions, s: this.tags.sequence });
     } catch (cause) {
       ns.stats.errors++;
       throw new RediskitInvalidationError('invalidateTags', { cause });
@@ -66,7 +66,7 @@ export class InvalidationHandler {
   /** Another instance wrote, deleted or invalidated. */
   onBusMessage(m: BusMessage): void {
     if (m.at) this.stats.busDelay.observe({}, Math.max(0, Date.now() - m.at) / 1000);
-    if (m.t) this.tags.apply(m.t);
+    if (m.t || m.s !== undefined) this.tags.apply(m.t ?? {}, m.s);
     if (m.k) {
       for (const full of m.k) {
         this.memory.invalidate(full);

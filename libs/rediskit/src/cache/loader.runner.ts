@@ -1,7 +1,10 @@
-import type { CallOptions } from './cache-call-options.js';
+import { adaptCallOptions, type CallOptions } from './cache-call-options.js';
+import type { CacheLoader } from './cache.options.js';
 import { RediskitLoaderTimeoutError } from './cache.errors.js';
 import { uncached, type Found, type NamespaceRef } from './found.js';
+import { LoaderContext } from './loader-context.js';
 import type { MemoryFacade } from './memory.facade.js';
+import type { TagVersions } from './tag-versions.js';
 
 /** Stores a loaded value (encode, Redis, memory, bus) and returns it as callers get it. */
 export type StoreLoaded = (
@@ -18,7 +21,7 @@ export type StoreLoaded = (
 export interface Load<T> {
   ns: NamespaceRef;
   full: string;
-  loader: () => T | Promise<T>;
+  loader: CacheLoader<T>;
   o: CallOptions;
   /** Tag versions read before the loader runs (`null`: Redis could not tell them). */
   versions: Map<string, number> | undefined | null;
@@ -30,15 +33,20 @@ export interface Load<T> {
   release: () => void;
 }
 
+// The value's tags were invalidated while it loaded: it is returned, not stored.
+const RACED = Symbol('raced');
+
 /**
- * Runs loaders: counts the call, times it (for early refresh), stores what it returns unless
- * it is `undefined` or `cacheIf` refuses it, and applies the loader timeouts. A timed-out load
- * keeps running in the background and is still stored when it finishes.
+ * Runs loaders: counts the call, times it (for early refresh), hands the loader its context
+ * (adaptive caching: it may change ttl, grace, tags or skip storing), stores what it returns
+ * unless it is `undefined`, skipped or refused by `cacheIf`, and applies the loader timeouts.
+ * A timed-out load keeps running in the background and is still stored when it finishes.
  */
 export class LoaderRunner {
   constructor(
     private readonly store: StoreLoaded,
     private readonly memory: MemoryFacade,
+    private readonly tags: TagVersions,
     private readonly track: (p: Promise<unknown>) => void,
   ) {}
 
@@ -46,16 +54,52 @@ export class LoaderRunner {
     const { ns, full, o } = load;
     ns.stats.loaderCalls++;
     const started = performance.now();
+    // Read before the loader starts: tags known only after it are checked against it.
+    const since = this.tags.sequence;
+    const ctx = new LoaderContext(o);
     const loading = (async () => {
       try {
-        const value = await load.loader();
-        if (value === undefined || (o.cacheIf && !o.cacheIf(value))) return uncached(value);
-        return await this.store(ns, full, value, o, load.versions, performance.now() - started, !load.redisDown);
+        const value = await load.loader(ctx);
+        const adapted = adaptCallOptions(o, ctx, full.slice(ns.prefix.length));
+        if (ctx.skipped || value === undefined || (adapted.cacheIf && !adapted.cacheIf(value))) return uncached(value);
+        const versions = adapted.expandedTags === o.expandedTags ? load.versions : await this.versionsAfter(load, adapted, since);
+        if (versions === RACED) return uncached(value);
+        return await this.store(ns, full, value, adapted, versions, performance.now() - started, !load.redisDown);
       } finally {
         load.release();
       }
     })();
     return this.withTimeouts(ns, full, loading, o, load.stale);
+  }
+
+  /**
+   * Tag versions for tags the loader set (or the value gave): those known before the load
+   * keep the versions read then; the others are read now and accepted only when none was
+   * invalidated since the load started (`TagVersions.settled`), else the value is not stored.
+   * `null` when Redis cannot tell (the value is then not stored either, as with any tagged
+   * value while Redis is away).
+   */
+  private async versionsAfter(load: Load<unknown>, o: CallOptions, since: number): Promise<Map<string, number> | undefined | null | typeof RACED> {
+    if (!o.expandedTags) return undefined;
+    if (load.versions === null || load.redisDown) return null;
+    const versions = new Map<string, number>();
+    const later: string[] = [];
+    for (const tag of o.expandedTags) {
+      const known = load.versions?.get(tag);
+      if (known === undefined) later.push(tag);
+      else versions.set(tag, known);
+    }
+    if (later.length === 0) return versions;
+    let settled: Map<string, number> | undefined;
+    try {
+      settled = await this.tags.settled(later, since);
+    } catch {
+      load.ns.stats.errors++;
+      return null;
+    }
+    if (!settled) return RACED;
+    for (const [tag, version] of settled) versions.set(tag, version);
+    return versions;
   }
 
   /** Soft timeout: serve stale if there is one. Hard timeout: give up. The load continues and is stored. */

@@ -19,6 +19,10 @@ export interface CachePlan {
   /** Header names for `Vary` (as given). */
   vary: string[];
   cacheControl: string;
+  /** `Cache-Control` of a response whose ttl the route's `adapt` chose. */
+  cacheControlFor: (ttl: number) => string;
+  /** Decides from the handler's result how its response is cached (`@CacheResponse({ adapt })`). */
+  adapt: CacheResponseOptions['adapt'];
   statuses: Set<number> | undefined;
   key: ((request: any) => string) | undefined;
   condition: ((request: any) => boolean) | undefined;
@@ -63,7 +67,8 @@ function cachePlan(o: CacheResponseOptions, s: HttpCacheSettings): CachePlan {
   const swr = o.staleWhileRevalidate !== undefined ? toMs(o.staleWhileRevalidate, 'staleWhileRevalidate') : s.staleWhileRevalidate;
   const isPrivate = o.private ?? false;
   const maxAge = o.maxAge !== undefined ? toMs(o.maxAge, 'maxAge') : s.maxAge;
-  const sMaxAge = o.sMaxAge !== undefined ? toMs(o.sMaxAge, 'sMaxAge') : ttl;
+  const givenSMaxAge = o.sMaxAge !== undefined ? toMs(o.sMaxAge, 'sMaxAge') : undefined;
+  const sMaxAge = givenSMaxAge ?? ttl;
   const vary = [...new Set([...s.varyBy, ...(o.varyBy ?? [])].map((h) => h.toLowerCase()))].map((h) => o.varyBy?.find((g) => g.toLowerCase() === h) ?? h);
   const given = o.tags;
   let tags: CachePlan['tags'] = () => undefined;
@@ -93,6 +98,8 @@ function cachePlan(o: CacheResponseOptions, s: HttpCacheSettings): CachePlan {
     varyBy: lower(vary),
     vary,
     cacheControl: cacheControl(isPrivate, maxAge, sMaxAge, swr),
+    cacheControlFor: (adapted) => cacheControl(isPrivate, maxAge, givenSMaxAge ?? adapted, swr),
+    adapt: o.adapt,
     statuses: s.statuses,
     key: o.key,
     condition: o.condition,
