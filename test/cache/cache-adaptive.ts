@@ -33,6 +33,13 @@ class QuoteRepo {
     return { id };
   }
 
+  // A lookup by e-mail: the user's id, which invalidations use, is only known from the result.
+  @Cacheable({ key: 'user-by-email:{0}', tags: ['users', 'user:{result.id}'] })
+  async byEmail(email: string): Promise<{ id: string; email: string } | null> {
+    this.calls++;
+    return email.startsWith('nobody') ? null : { id: `id-${email}`, email };
+  }
+
   @CachePut({ key: 'quote:{0}', adapt: (q: Quote) => ({ ttl: '1h', tags: [`owner:${q.owner}`], skip: q.market === 'halted' }) })
   async put(pair: string, market: Quote['market']): Promise<Quote> {
     return { pair, market, owner: `put-${pair}` };
@@ -198,9 +205,63 @@ export function cacheAdaptive(topology: string, connection: () => RedisConnectio
       expect(await b.cache.get(before)).toBe('after the invalidation');
     });
 
+    it('tags from the value: getOrSet and set take tags: (value) => [...], invalidated on every instance', async () => {
+      const [k, s] = [key(), key()];
+      const users = new Map([['ada@example.com', { id: key(), name: 'Ada' }]]);
+      let calls = 0;
+      const byEmail = (email: string) =>
+        a.cache.getOrSet(
+          `user-by-email:${k}:${email}`,
+          async () => {
+            calls++;
+            return users.get(email) ?? null;
+          },
+          { tags: (user: { id: string } | null) => (user ? [`user:${user.id}`] : []) },
+        );
+      const ada = (await byEmail('ada@example.com'))!;
+      await byEmail('ada@example.com');
+      expect(calls).toBe(1);
+      expect(await b.cache.get(`user-by-email:${k}:ada@example.com`)).toEqual(ada);
+      await b.cache.invalidateTags(`user:${ada.id}`);
+      expect(await b.cache.get(`user-by-email:${k}:ada@example.com`)).toBeUndefined();
+      await eventually(async () => (await a.cache.get(`user-by-email:${k}:ada@example.com`)) === undefined, 5000, 'a to drop the entry');
+      await byEmail('nobody@example.com'); // no tag: cached all the same
+      await byEmail('nobody@example.com');
+      expect(calls).toBe(2);
+
+      await a.cache.set(s, { id: 'x1' }, { tags: (v: { id: string }) => [`thing:${v.id}:${s}`] });
+      expect(await b.cache.get(s)).toEqual({ id: 'x1' });
+      await b.cache.invalidateTags(`thing:x1:${s}`);
+      expect(await b.cache.get(s)).toBeUndefined();
+
+      await expect(a.cache.getOrSet(key(), () => 1, { tags: () => 'not-a-list' as never })).rejects.toThrow(/^tags must be an array.*returned by the tags function$/);
+      await expect(a.cache.set(key(), 1, { tags: () => [''] })).rejects.toThrow(RediskitArgumentError);
+    });
+
+    it('@Cacheable tags naming the result: rendered after the call, left out for null', async () => {
+      const repo = a.app.get(QuoteRepo);
+      const email = `${key()}@example.com`;
+      repo.calls = 0;
+      const user = (await repo.byEmail(email))!;
+      await repo.byEmail(email);
+      expect(repo.calls).toBe(1);
+      await b.cache.invalidateTags(`user:${user.id}`);
+      await eventually(async () => (await a.cache.get(`user-by-email:${email}`)) === undefined, 5000, 'the entry to go with the user tag');
+      await repo.byEmail(email);
+      expect(repo.calls).toBe(2);
+      const nobody = `nobody-${key()}@example.com`;
+      expect(await repo.byEmail(nobody)).toBeNull();
+      expect(await repo.byEmail(nobody)).toBeNull();
+      expect(repo.calls).toBe(3);
+      await a.cache.invalidateTags('users'); // the tags of the arguments still apply
+      await repo.byEmail(nobody);
+      expect(repo.calls).toBe(4);
+    });
+
     it('@Cacheable({ adapt }) and @CachePut({ adapt }) decide from the result', async () => {
       const repo = a.app.get(QuoteRepo);
       const [p1, p2, p3] = [key(), key(), key()];
+      repo.calls = 0;
       repo.market = 'open';
       await repo.quote(p1);
       await repo.quote(p1);

@@ -32,6 +32,14 @@ export class AdaptiveController {
     const [kind, owner] = id.split('-') as [Item['kind'], string];
     return { id, kind, owner, n: count(`item:${id}`) };
   }
+
+  // Found by slug: the id, which invalidations use, is only known from the result.
+  @CacheResponse({ tags: ['slugs', 'slug:{slug}', 'item:{result.id}'] })
+  @Get('by-slug/:slug')
+  bySlug(@Param('slug') slug: string) {
+    const n = count(`slug:${slug}`);
+    return slug.startsWith('gone') ? { slug, n } : { id: `i${slug.length}${slug}`, slug, n };
+  }
 }
 
 /** `@CacheResponse({ adapt })` on each adapter. */
@@ -95,6 +103,29 @@ export function httpCacheAdaptive(topology: string, connection: () => RedisConne
       }
       expect(again.headers['x-cache']).toBe('MISS');
       expect(again.body.n).toBe(first.body.n + 1);
+    });
+
+    it('tags naming the result: advertised, and invalidated on every instance', async () => {
+      const slug = `s${++n}${adapter}`;
+      const itemTag = `item:i${slug.length}${slug}`;
+      const first = await get(h, `/adaptive/by-slug/${slug}`).expect(200);
+      expect(first.headers['surrogate-key']).toBe(`slugs slug slug:${slug} item ${itemTag}`);
+      expect((await get(other, `/adaptive/by-slug/${slug}`).expect(200)).headers['x-cache']).toBe('HIT');
+      await other.http.invalidateTags(itemTag);
+      let again = await get(h, `/adaptive/by-slug/${slug}`).expect(200);
+      for (let i = 0; i < 100 && again.headers['x-cache'] === 'HIT'; i++) {
+        await sleep(20);
+        again = await get(h, `/adaptive/by-slug/${slug}`).expect(200);
+      }
+      expect(again.headers['x-cache']).toBe('MISS');
+      expect(again.body.n).toBe(first.body.n + 1);
+      // A result without the id: that tag is left out, the others apply.
+      const gone = `gone${++n}${adapter}`;
+      const g1 = await get(h, `/adaptive/by-slug/${gone}`).expect(200);
+      expect(g1.headers['surrogate-key']).toBe(`slugs slug slug:${gone}`);
+      expect((await get(h, `/adaptive/by-slug/${gone}`).expect(200)).headers['x-cache']).toBe('HIT');
+      await h.http.invalidateTags(`slug:${gone}`);
+      expect((await get(h, `/adaptive/by-slug/${gone}`).expect(200)).headers['x-cache']).toBe('MISS');
     });
 
     it('a bad value from adapt: the response is sent, not stored, and counted', async () => {

@@ -10,6 +10,8 @@ export interface CallOptions {
   /** Given tags (for invalidation) and their expansion (for recording versions). */
   tags: string[] | undefined;
   expandedTags: string[] | undefined;
+  /** Tags of the value, when the call gave them as a function of it. */
+  tagsOf: ((value: unknown) => string[]) | undefined;
   grace: number;
   staleIfError: number;
   soft: number | undefined;
@@ -61,6 +63,7 @@ export function defaultCallOptions(d: CacheDefaults): CallOptions {
     l1Ttl: d.l1Ttl,
     tags: undefined,
     expandedTags: undefined,
+    tagsOf: undefined,
     grace: d.grace,
     staleIfError: d.staleIfError,
     soft: d.soft,
@@ -77,12 +80,14 @@ export function defaultCallOptions(d: CacheDefaults): CallOptions {
 export function resolveCallOptions(base: CallOptions, o: CacheSetOptions | undefined, key: string): CallOptions {
   if (o === undefined) return base;
   const timeout = o.timeout !== undefined ? splitTimeout(o.timeout, 'timeout', key) : { soft: base.soft, hard: base.hard };
-  const tags = o.tags !== undefined ? checkTags(o.tags) : undefined;
+  const tagsOf = typeof o.tags === 'function' ? o.tags : undefined;
+  const tags = o.tags !== undefined && !tagsOf ? checkTags(o.tags) : undefined;
   return {
     ttl: o.ttl !== undefined ? positive(o.ttl, 'ttl', key) : base.ttl,
     l1Ttl: o.l1Ttl !== undefined ? positive(o.l1Ttl, 'l1Ttl', key) : base.l1Ttl,
     tags,
     expandedTags: tags && tags.length > 0 ? TagVersions.expand(tags) : undefined,
+    tagsOf,
     grace: o.grace !== undefined ? nonNegative(o.grace, 'grace', key) : base.grace,
     staleIfError: o.staleIfError !== undefined ? nonNegative(o.staleIfError, 'staleIfError', key) : base.staleIfError,
     soft: timeout.soft,
@@ -139,6 +144,18 @@ function rethrowList(check: () => string[], key: string, by: string): string[] {
     if (e instanceof RediskitArgumentError) throw new RediskitArgumentError('tags', `${e.message.slice('tags'.length + 1)}${where(key)}, ${by}`);
     throw e;
   }
+}
+
+/** `o` with the tags its `tagsOf` gives for `value` (a `set`, whose value is known before it is stored). */
+export function withValueTags(o: CallOptions, value: unknown, key: string): CallOptions {
+  if (!o.tagsOf) return o;
+  const tags = tagsOfValue(o.tagsOf, value, key);
+  return { ...o, tags: tags.length > 0 ? tags : undefined, expandedTags: tags.length > 0 ? TagVersions.expand(tags) : undefined, tagsOf: undefined };
+}
+
+/** The tags `tagsOf` gives for `value`, checked (`RediskitArgumentError` naming `tags` and the key). */
+export function tagsOfValue(tagsOf: (value: unknown) => string[], value: unknown, key: string): string[] {
+  return rethrowList(() => checkTags(tagsOf(value)), key, 'returned by the tags function');
 }
 
 function checkTags(tags: unknown): string[] {

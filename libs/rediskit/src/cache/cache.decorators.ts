@@ -1,6 +1,6 @@
 import { Inject, Optional } from '@nestjs/common';
 import { RediskitError } from '../errors.js';
-import { compileKey, compileKeys, compileTags, type CacheKeyTemplate, type CacheTagsTemplate } from './cache-key-template.js';
+import { compileKey, compileKeys, compileSplitTags, compileTags, type CacheKeyTemplate, type CacheTagsTemplate } from './cache-key-template.js';
 import type { CacheAdaptation, CacheLoaderContext, CacheSetOptions } from './cache.options.js';
 import { adaptContext } from './loader-context.js';
 import type { CacheNamespace } from './cache.namespace.js';
@@ -15,7 +15,12 @@ export interface CacheableOptions extends Omit<CacheSetOptions, 'tags' | 'cacheI
    * `RediskitArgumentError` asking for an explicit key).
    */
   key?: CacheKeyTemplate;
-  /** Tags of the entry (templates or functions of the arguments). */
+  /**
+   * Tags of the entry: templates or functions of the arguments. With `@Cacheable`, templates
+   * may also name the result (`'user:{result.id}'`), for what only the result knows; they are
+   * rendered once the method returned (left out when it returned `null`), and checked against
+   * invalidations made while it ran.
+   */
   tags?: CacheTagsTemplate;
   /** Namespace of the entry (default: the `default` namespace). */
   namespace?: string;
@@ -69,18 +74,20 @@ export function Cacheable(options: CacheableOptions = {}): MethodDecorator {
   return wrap('Cacheable', (where, original) => {
     const { key, tags, namespace, condition, unless, adapt, ...setOptions } = options;
     const keyOf = key !== undefined ? compileKey(key, where, false) : defaultKey('Cacheable', where);
-    const tagsOf = compileTags(tags, where, false);
+    const { before: tagsOf, after: resultTagsOf } = compileSplitTags(tags, where);
     if (adapt !== undefined && typeof adapt !== 'function') throw new RediskitError('INVALID_DECORATOR', `@Cacheable on ${where}: adapt must be a function`);
     return async function (this: Host, ...args: unknown[]) {
       const cache = this[CACHE];
       if (!cache || (condition && !condition(...args))) return original.apply(this, args);
-      const load = adapt
-        ? async (ctx: CacheLoaderContext) => {
-            const result = await original.apply(this, args);
-            adaptContext(ctx, adapt(result, ...args));
-            return result;
-          }
-        : () => original.apply(this, args);
+      const load =
+        adapt || resultTagsOf
+          ? async (ctx: CacheLoaderContext) => {
+              const result = await original.apply(this, args);
+              if (resultTagsOf && result !== null && result !== undefined) ctx.tags.push(...resultTagsOf(args, result));
+              if (adapt) adaptContext(ctx, adapt(result, ...args));
+              return result;
+            }
+          : () => original.apply(this, args);
       return scope(cache, namespace).getOrSet(keyOf(args), load, {
         ...setOptions,
         tags: tagsOf?.(args),

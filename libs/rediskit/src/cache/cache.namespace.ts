@@ -1,6 +1,6 @@
 import { RediskitArgumentError, RediskitError } from '../errors.js';
 import { encodeKeyPart, type Keyspace } from '../keyspace/keyspace.js';
-import { defaultCallOptions, resolveCallOptions, type CallOptions } from './cache-call-options.js';
+import { defaultCallOptions, resolveCallOptions, withValueTags, type CallOptions } from './cache-call-options.js';
 import type { CacheGetOptions, CacheLoader, CacheSetOptions } from './cache.options.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import type { CacheEngine, NamespaceRef } from './cache.engine.js';
@@ -98,7 +98,7 @@ export class CacheNamespace {
    */
   async set<T>(key: string, value: T, options?: CacheSetOptions): Promise<void> {
     const full = this.full(key);
-    const o = resolveCallOptions(this.defaults, options, key);
+    const o = withValueTags(resolveCallOptions(this.defaults, options, key), value, key);
     let versions: Map<string, number> | undefined | null;
     if (o.expandedTags) versions = await this.engine.tags.current(o.expandedTags).catch(() => null);
     await this.engine.store(this.ref, full, value, o, versions);
@@ -230,7 +230,10 @@ export class CacheNamespace {
     if (typeof query.operation !== 'string' || !query.operation) throw new RediskitArgumentError('query.operation', `must be a non-empty string, got ${JSON.stringify(query.operation)}`);
     // Encoded parts: ('a:b', 'c') and ('a', 'b:c') must not share an entry.
     const key = `query:${encodeKeyPart(query.model)}:${encodeKeyPart(query.operation)}:${stableHash(query.args ?? null, { name: 'query.args', hint: 'pass plain data' })}`;
-    return this.getOrSet(key, run, { ...options, tags: [`model:${query.model}`, ...(options.tags ?? [])] });
+    const given = options.tags;
+    const model = `model:${query.model}`;
+    const tags = typeof given === 'function' ? (value: unknown) => [model, ...given(value)] : [model, ...(given ?? [])];
+    return this.getOrSet(key, run, { ...options, tags });
   }
 
   /** Invalidates every `cacheQuery` result of `model`. */

@@ -66,8 +66,13 @@ export interface CacheSetOptions {
   ttl?: Duration;
   /** Time to live in the memory layer (never longer than what is left of `ttl`). */
   l1Ttl?: Duration;
-  /** Tags for `invalidateTags`; `user:1` is also invalidated by `user`. */
-  tags?: string[];
+  /**
+   * Tags for `invalidateTags`; `user:1` is also invalidated by `user`. A function of the value
+   * gives tags only the value knows (`(user) => [`user:${user.id}`]` for a lookup by e-mail):
+   * called with what the loader (or `set`) produced, checked against invalidations made while
+   * the loader ran (see docs/cache.md, tags known only after the load).
+   */
+  tags?: string[] | ((value: any) => string[]);
   /** Keep serving the value this long after `ttl` while one refresh runs (stale-while-revalidate). */
   grace?: Duration;
   /** Serve the expired value this long after `ttl` when the loader fails. */

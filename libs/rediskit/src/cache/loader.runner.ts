@@ -1,4 +1,4 @@
-import { adaptCallOptions, type CallOptions } from './cache-call-options.js';
+import { adaptCallOptions, tagsOfValue, type CallOptions } from './cache-call-options.js';
 import type { CacheLoader } from './cache.options.js';
 import { RediskitLoaderTimeoutError } from './cache.errors.js';
 import { uncached, type Found, type NamespaceRef } from './found.js';
@@ -60,8 +60,11 @@ export class LoaderRunner {
     const loading = (async () => {
       try {
         const value = await load.loader(ctx);
-        const adapted = adaptCallOptions(o, ctx, full.slice(ns.prefix.length));
-        if (ctx.skipped || value === undefined || (adapted.cacheIf && !adapted.cacheIf(value))) return uncached(value);
+        if (ctx.skipped || value === undefined || (o.cacheIf && !o.cacheIf(value))) return uncached(value);
+        const key = full.slice(ns.prefix.length);
+        // Tags the value gives (`tags: (value) => [...]`) join those the loader set.
+        if (o.tagsOf && Array.isArray(ctx.tags)) ctx.tags.push(...tagsOfValue(o.tagsOf, value, key));
+        const adapted = adaptCallOptions(o, ctx, key);
         const versions = adapted.expandedTags === o.expandedTags ? load.versions : await this.versionsAfter(load, adapted, since);
         if (versions === RACED) return uncached(value);
         return await this.store(ns, full, value, adapted, versions, performance.now() - started, !load.redisDown);

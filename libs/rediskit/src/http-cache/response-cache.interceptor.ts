@@ -188,8 +188,8 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       if (answered) return UNCACHEABLE;
       running = this.produce(plan, ex, next, tags, route);
       own = await running;
-      if (!own.entry || !plan.adapt) return own.entry ?? UNCACHEABLE;
-      const adapted = this.adapted(plan, own, req, tags, route);
+      if (!own.entry || (!plan.adapt && !plan.resultTags)) return own.entry ?? UNCACHEABLE;
+      const adapted = this.adapted(plan, own, req, ex, tags, route);
       if (adapted === 'skip') return UNCACHEABLE;
       if (adapted.ttl !== undefined) ctx.ttl = adapted.ttl;
       if (adapted.tags) ctx.tags = adapted.tags;
@@ -240,7 +240,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   ): Promise<Observable<unknown>> {
     const own = await this.produce(plan, ex, next, tags, route);
     if (!own.entry) return own.passthrough;
-    const adapted = plan.adapt ? this.adapted(plan, own, req, tags, route) : {};
+    const adapted = plan.adapt || plan.resultTags ? this.adapted(plan, own, req, ex, tags, route) : {};
     if (adapted === 'skip') return own.passthrough;
     const entry = own.entry;
     await this.httpCache.store.set(key, entry, { ...options, ...adapted }).catch((e: Error) => this.logger.warn(`response not stored: ${e.message}`));
@@ -248,16 +248,19 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   }
 
   /**
-   * Applies the route's `adapt` to a response the handler produced: its ttl (`f`, also in
-   * `Cache-Control`) and tags (`g`, the tag headers) change on the entry, and what the cache
-   * must use is returned; 'skip' when it says so or what it returned is refused (logged once
-   * per route), counted as not stored. The entry is checked again, as it will be when read.
+   * Applies what the handler's result decides to the response it produced: tags naming the
+   * result, and the route's `adapt` (ttl, more tags, skip). The ttl (`f`, also in
+   * `Cache-Control`) and the tags (`g`, the tag headers) change on the entry, and what the
+   * cache must use is returned; 'skip' when `adapt` says so or what it returned is refused
+   * (logged once per route), counted as not stored. The entry is checked again, as it will be
+   * when read.
    */
-  private adapted(plan: CachePlan, own: Produced, req: any, tags: string[] | undefined, route: string): Adapted {
+  private adapted(plan: CachePlan, own: Produced, req: any, ex: HttpExchange, tags: string[] | undefined, route: string): Adapted {
     const entry = own.entry!;
     const out: { ttl?: number; tags?: string[] } = {};
     try {
-      const a = plan.adapt!(own.body, req);
+      const more = plan.resultTags?.(ex.params(), own.body) ?? [];
+      const a = plan.adapt?.(own.body, req);
       if (a?.skip) {
         this.httpCache.metrics.skipped(route, 'adapt');
         return 'skip';
@@ -265,13 +268,14 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       if (a?.ttl !== undefined) entry.f = out.ttl = toPositiveMs(a.ttl, 'ttl');
       if (a?.tags !== undefined) {
         if (!Array.isArray(a.tags)) throw new RediskitArgumentError('tags', `must be an array of strings, got ${JSON.stringify(a.tags)}`);
-        if (a.tags.length > 0) entry.g = advertisedTags((out.tags = [...(tags ?? []), ...a.tags]));
+        more.push(...a.tags);
       }
+      if (more.length > 0) entry.g = advertisedTags((out.tags = [...(tags ?? []), ...more]));
     } catch (e) {
       this.httpCache.metrics.skipped(route, 'adapt');
       if (!this.warnedAdapt.has(route)) {
         this.warnedAdapt.add(route);
-        this.logger.warn(`a response of ${route} is not cached: its adapt function failed or returned a bad value (${(e as Error).message}); further ones are counted in http_cache_not_stored_total{reason="adapt"}`);
+        this.logger.warn(`a response of ${route} is not cached: its adapt function or result tags failed or gave a bad value (${(e as Error).message}); further ones are counted in http_cache_not_stored_total{reason="adapt"}`);
       }
       return 'skip';
     }

@@ -3,7 +3,7 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { toMs, toPositiveMs } from '../options/duration.js';
 import { CACHE_RESPONSE_KEY, INVALIDATE_TAGS_KEY, NO_CACHE_KEY } from './http-cache.constants.js';
 import type { InvalidationTag } from './http-cache.decorators.js';
-import { advertisedTags, cacheControl, fillTags } from './http-cache.headers.js';
+import { advertisedTags, cacheControl, fillResultTags, fillTags, namesResult } from './http-cache.headers.js';
 import type { CacheResponseOptions } from './http-cache.options.js';
 import { lower, type HttpCacheSettings } from './http-cache.settings.js';
 
@@ -30,6 +30,8 @@ export interface CachePlan {
   tags: (request: any, params: Record<string, string> | undefined) => string[] | undefined;
   /** Tags as the headers list them, when they do not depend on the request. */
   staticHeaderTags: string[] | undefined;
+  /** Tags naming the handler's result (`'product:{result.id}'`), filled once it answered. */
+  resultTags: ((params: Record<string, string> | undefined, body: unknown) => string[]) | undefined;
   /** The route template, once known, for a handler mounted on one path (the metric label). */
   route: string | undefined;
   /** False for a handler mounted on several paths: its template is read on every request. */
@@ -70,9 +72,15 @@ function cachePlan(o: CacheResponseOptions, s: HttpCacheSettings): CachePlan {
   const givenSMaxAge = o.sMaxAge !== undefined ? toMs(o.sMaxAge, 'sMaxAge') : undefined;
   const sMaxAge = givenSMaxAge ?? ttl;
   const vary = [...new Set([...s.varyBy, ...(o.varyBy ?? [])].map((h) => h.toLowerCase()))].map((h) => o.varyBy?.find((g) => g.toLowerCase() === h) ?? h);
-  const given = o.tags;
+  let given = o.tags;
   let tags: CachePlan['tags'] = () => undefined;
   let staticHeaderTags: string[] | undefined;
+  let resultTags: CachePlan['resultTags'];
+  if (Array.isArray(given) && given.some(namesResult)) {
+    const ofResult = given.filter(namesResult);
+    resultTags = (params, body) => fillResultTags(ofResult, params, body);
+    given = given.filter((t) => !namesResult(t));
+  }
   if (typeof given === 'function') {
     tags = (req) => {
       const list = given(req);
@@ -105,6 +113,7 @@ function cachePlan(o: CacheResponseOptions, s: HttpCacheSettings): CachePlan {
     condition: o.condition,
     tags,
     staticHeaderTags,
+    resultTags,
     route: undefined,
     singlePath: true,
   };
