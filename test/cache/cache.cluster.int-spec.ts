@@ -4,6 +4,7 @@ import { cacheAdaptive } from './cache-adaptive.js';
 import { cacheFeatures } from './cache-features.js';
 import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
+import { cacheRecovery } from './cache-recovery.js';
 import { cacheCoreProperties } from './cache-properties.js';
 
 let cluster: RedisClusterFixture;
@@ -20,3 +21,4 @@ cacheFeatures('cluster', connection);
 cacheInstances('cluster', connection);
 cacheHostileInput('cluster', connection);
 cacheAdaptive('cluster', connection);
+cacheRecovery('cluster', connection);

@@ -4,6 +4,7 @@ import { cacheAdaptive } from './cache-adaptive.js';
 import { cacheFeatures } from './cache-features.js';
 import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
+import { cacheRecovery } from './cache-recovery.js';
 import { cacheCoreProperties } from './cache-properties.js';
 
 let server: RedisServer;
@@ -19,3 +20,4 @@ cacheFeatures('standalone', () => ({ url: server.url }));
 cacheInstances('standalone', () => ({ url: server.url }));
 cacheHostileInput('standalone', () => ({ url: server.url }));
 cacheAdaptive('standalone', () => ({ url: server.url }));
+cacheRecovery('standalone', () => ({ url: server.url }));

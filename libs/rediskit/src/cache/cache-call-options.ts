@@ -1,6 +1,6 @@
 import { RediskitArgumentError } from '../errors.js';
 import { toMs, toPositiveMs, type Duration } from '../options/duration.js';
-import type { CacheOptions, CacheSetOptions, LoaderTimeout } from './cache.options.js';
+import type { CacheOptions, CacheSetOptions, InvalidateOptions, LoaderTimeout, OnUnreachable } from './cache.options.js';
 import { TagVersions } from './tag-versions.js';
 
 /** Per-call options with every default applied, durations in ms. */
@@ -37,6 +37,10 @@ export interface CacheDefaults {
   lockTtl: number;
   lockWait: number;
   maxValueSize: number;
+  /** What invalidations do when Redis cannot be reached. */
+  onUnreachable: OnUnreachable;
+  /** Most pending invalidations before an overflow. */
+  maxPending: number;
 }
 
 export function resolveDefaults(o: CacheOptions = {}): CacheDefaults {
@@ -53,6 +57,8 @@ export function resolveDefaults(o: CacheOptions = {}): CacheDefaults {
     lockTtl,
     lockWait: o.lock?.wait !== undefined ? toMs(o.lock.wait, 'cache.lock.wait') : lockTtl,
     maxValueSize: o.maxValueSize ?? 4 * 1024 * 1024,
+    onUnreachable: o.invalidation?.onUnreachable ?? 'queue',
+    maxPending: o.invalidation?.maxPending ?? 10_000,
   };
 }
 
@@ -162,6 +168,14 @@ function checkTags(tags: unknown): string[] {
   if (!Array.isArray(tags)) throw new RediskitArgumentError('tags', `must be an array of strings, got ${JSON.stringify(tags)}`);
   TagVersions.expand(tags as string[]);
   return tags as string[];
+}
+
+/** The call's `onUnreachable`, else the module's (`RediskitArgumentError` for anything else). */
+export function onUnreachableOf(o: InvalidateOptions | undefined, d: CacheDefaults): OnUnreachable {
+  const v = o?.onUnreachable;
+  if (v === undefined) return d.onUnreachable;
+  if (v !== 'queue' && v !== 'throw') throw new RediskitArgumentError('onUnreachable', `must be 'queue' or 'throw', got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function betaOf(v: boolean | number | undefined): number {

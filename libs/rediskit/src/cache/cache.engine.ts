@@ -6,7 +6,7 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 import { CacheBus } from './cache-bus.js';
 import type { CacheEntry } from './cache-entry.js';
 import type { CacheDefaults, CallOptions } from './cache-call-options.js';
-import type { CacheLoader } from './cache.options.js';
+import type { CacheLoader, InvalidationOutcome, OnUnreachable } from './cache.options.js';
 import { CacheLock } from './cache-lock.js';
 import { CacheStats } from './cache-stats.js';
 import { RediskitValueTooLargeError } from './cache.errors.js';
@@ -15,6 +15,7 @@ import { GetOrSetHandler } from './get-or-set.handler.js';
 import { InvalidationHandler } from './invalidation.handler.js';
 import { LoaderRunner } from './loader.runner.js';
 import { HIT, MemoryFacade, USABLE } from './memory.facade.js';
+import { PendingInvalidations } from './pending-invalidations.js';
 import type { MemoryLayerOptions } from './memory-layer.js';
 import { RedisFacade } from './redis.facade.js';
 import { TagVersions } from './tag-versions.js';
@@ -34,6 +35,8 @@ export interface EngineDeps {
   writeBehind?: WriteBehindQueue;
   /** Time budget of each Redis call (`cache.commandTimeout`, else the connection's). */
   budget: number;
+  /** Prefix of every key of the cache, all namespaces (cleared whole after an overflow of pending tag invalidations). */
+  cachePrefix: string;
 }
 
 /**
@@ -57,13 +60,16 @@ export class CacheEngine {
   readonly waiters = new WriteWaiters();
   readonly runner: LoaderRunner;
   readonly invalidation: InvalidationHandler;
+  readonly pending: PendingInvalidations;
   readonly instanceId = randomUUID();
   private readonly getOrSetHandler: GetOrSetHandler;
   private readonly logger = new Logger('CacheService');
   private readonly background = new Set<Promise<unknown>>();
   private readonly views = new Map<string, unknown>();
+  private readonly unwatch: () => void;
 
   constructor(private readonly deps: EngineDeps) {
+    this.pending = new PendingInvalidations(deps.defaults.maxPending, deps.cachePrefix);
     this.bus = deps.busChannel
       ? new CacheBus(
           deps.connection,
@@ -79,13 +85,22 @@ export class CacheEngine {
         )
       : undefined;
     this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memory.trusted, deps.budget);
-    this.memory = new MemoryFacade(deps.memory, deps.codec, this.tags, this.bus);
-    this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.defaults.maxValueSize, this.logger);
+    this.memory = new MemoryFacade(deps.memory, deps.codec, this.tags, this.bus, this.pending);
+    this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.defaults.maxValueSize, this.logger, this.pending);
     this.lock = new CacheLock(deps.connection, deps.budget);
-    this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory.size, bytes: this.memory.bytes }));
+    this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory.size, bytes: this.memory.bytes }), () => this.pending.size);
     this.runner = new LoaderRunner((ns, full, value, o, versions, delta, writeRedis) => this.store(ns, full, value, o, versions, delta, writeRedis), this.memory, this.tags, (p) => this.track(p));
     this.getOrSetHandler = new GetOrSetHandler(this, this.logger);
-    this.invalidation = new InvalidationHandler(this.memory, this.redis, this.tags, this.bus, this.waiters, this.stats);
+    this.invalidation = new InvalidationHandler(this.memory, this.redis, this.tags, this.bus, this.waiters, this.stats, this.pending, this.logger);
+    // Redis answers again: pending invalidations go out at once (the circuit closed, the
+    // connection is ready; the bus coming back and a retry timer also replay them).
+    const replay = () => void this.invalidation.replay();
+    const unsubscribe = deps.connection.breaker.onStateChange((state) => state === 'closed' && replay());
+    deps.connection.client.on('ready', replay);
+    this.unwatch = () => {
+      unsubscribe();
+      deps.connection.client.off('ready', replay);
+    };
   }
 
   get connection(): RedisConnection {
@@ -123,10 +138,12 @@ export class CacheEngine {
     }
   }
 
-  /** Waits for background refreshes and writes, stops the bus. */
+  /** Waits for background refreshes and writes, replays pending invalidations if Redis answers, stops the bus. */
   async stop(): Promise<void> {
     await this.deps.writeBehind?.close();
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    this.unwatch();
+    await this.invalidation.close();
     await this.bus?.stop();
     this.stats.stop();
   }
@@ -249,16 +266,16 @@ export class CacheEngine {
 
   // ---------------------------------------------------------------- invalidation
 
-  del(ns: NamespaceRef, fulls: string[]): Promise<number> {
-    return this.invalidation.del(ns, fulls);
+  del(ns: NamespaceRef, fulls: string[], onUnreachable: OnUnreachable): Promise<number> {
+    return this.invalidation.del(ns, fulls, onUnreachable);
   }
 
-  invalidateTags(ns: NamespaceRef, tags: string[]): Promise<void> {
-    return this.invalidation.invalidateTags(ns, tags);
+  invalidateTags(ns: NamespaceRef, tags: string[], onUnreachable: OnUnreachable): Promise<InvalidationOutcome> {
+    return this.invalidation.invalidateTags(ns, tags, onUnreachable);
   }
 
-  invalidatePattern(ns: NamespaceRef, pattern: string): Promise<number> {
-    return this.invalidation.invalidatePattern(ns, pattern);
+  invalidatePattern(ns: NamespaceRef, pattern: string, onUnreachable: OnUnreachable): Promise<number> {
+    return this.invalidation.invalidatePattern(ns, pattern, onUnreachable);
   }
 
   /** Keeps a background promise until it settles, so shutdown can wait for it. */

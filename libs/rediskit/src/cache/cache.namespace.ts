@@ -1,7 +1,7 @@
 import { RediskitArgumentError, RediskitError } from '../errors.js';
 import { encodeKeyPart, type Keyspace } from '../keyspace/keyspace.js';
-import { defaultCallOptions, resolveCallOptions, withValueTags, type CallOptions } from './cache-call-options.js';
-import type { CacheGetOptions, CacheLoader, CacheSetOptions } from './cache.options.js';
+import { defaultCallOptions, onUnreachableOf, resolveCallOptions, withValueTags, type CallOptions } from './cache-call-options.js';
+import type { CacheGetOptions, CacheLoader, CacheSetOptions, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import type { CacheEngine, NamespaceRef } from './cache.engine.js';
 import { encodeGlob, MAX_GLOB_LENGTH } from './glob.js';
@@ -112,12 +112,15 @@ export class CacheNamespace {
 
   /**
    * Removes one or many keys here, in Redis and on every other instance; returns how many
-   * Redis held. Throws `RediskitInvalidationError` when Redis cannot be reached.
+   * Redis held. When Redis or the bus cannot be reached it applies here at once and waits to
+   * be replayed when Redis answers (`stats().pendingInvalidations`), resolving with 0; with
+   * `onUnreachable: 'throw'` it throws `RediskitInvalidationError` instead.
    */
-  async del(keys: string | string[]): Promise<number> {
+  async del(keys: string | string[], options?: InvalidateOptions): Promise<number> {
     const list = Array.isArray(keys) ? keys : [keys];
+    const onUnreachable = onUnreachableOf(options, this.engine.defaults);
     if (list.length === 0) return Promise.resolve(0);
-    return this.engine.del(this.ref, list.map((k) => this.full(k)));
+    return this.engine.del(this.ref, list.map((k) => this.full(k)), onUnreachable);
   }
 
   /** True when `key` has a fresh value. */
@@ -185,16 +188,19 @@ export class CacheNamespace {
   /**
    * Invalidates every entry carrying one of `tags`, in O(1) per tag whatever the number of
    * entries, atomically, on every instance. `user` also invalidates `user:1`. After it
-   * returns, this instance never serves an invalidated entry.
+   * returns, this instance never serves an invalidated entry. When Redis or the bus cannot be
+   * reached it resolves with `{ pending: true }`: it applies here, and is replayed as soon as
+   * Redis answers (`onUnreachable: 'throw'`: throws `RediskitInvalidationError` instead).
    *
    * @example
-   * await cache.invalidateTags(['user:1', 'org:7']);
+   * const { pending } = await cache.invalidateTags(['user:1', 'org:7']);
    */
-  async invalidateTags(tags: string | string[]): Promise<void> {
+  async invalidateTags(tags: string | string[], options?: InvalidateOptions): Promise<InvalidationOutcome> {
     const list = Array.isArray(tags) ? tags : [tags];
-    if (list.length === 0) return;
+    const onUnreachable = onUnreachableOf(options, this.engine.defaults);
+    if (list.length === 0) return { pending: false };
     TagVersions.expand(list);
-    await this.engine.invalidateTags(this.ref, [...new Set(list)]);
+    return this.engine.invalidateTags(this.ref, [...new Set(list)], onUnreachable);
   }
 
   /**
@@ -202,19 +208,20 @@ export class CacheNamespace {
    * one character (`v:?` matches `v:1`, `v:é` and `v::`), everything else is literal. SCAN on
    * every master, UNLINK in batches, and every instance drops them from memory, with the same
    * linear-time matcher. Returns how many Redis removed. Globs are at most 512 characters.
+   * When Redis or the bus cannot be reached: as `del` (pending, resolves with 0).
    *
    * @example
    * await cache.invalidatePattern('user:*');
    */
-  async invalidatePattern(glob: string): Promise<number> {
+  async invalidatePattern(glob: string, options?: InvalidateOptions): Promise<number> {
     if (typeof glob !== 'string' || glob.length === 0) throw new RediskitArgumentError('pattern', `must be a non-empty string, got ${JSON.stringify(glob)}`);
     if (glob.length > MAX_GLOB_LENGTH) throw new RediskitArgumentError('pattern', `must be at most ${MAX_GLOB_LENGTH} characters, got ${glob.length}`);
-    return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator));
+    return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator), onUnreachableOf(options, this.engine.defaults));
   }
 
-  /** Removes every key of this namespace (memory, Redis, other instances). */
-  async clear(): Promise<number> {
-    return this.engine.invalidatePattern(this.ref, this.ref.prefix + '*');
+  /** Removes every key of this namespace (memory, Redis, other instances); when Redis cannot be reached, as `del`. */
+  async clear(options?: InvalidateOptions): Promise<number> {
+    return this.engine.invalidatePattern(this.ref, this.ref.prefix + '*', onUnreachableOf(options, this.engine.defaults));
   }
 
   /**
@@ -236,10 +243,10 @@ export class CacheNamespace {
     return this.getOrSet(key, run, { ...options, tags });
   }
 
-  /** Invalidates every `cacheQuery` result of `model`. */
-  async invalidateModel(model: string): Promise<void> {
+  /** Invalidates every `cacheQuery` result of `model` (when Redis cannot be reached: as `invalidateTags`). */
+  async invalidateModel(model: string, options?: InvalidateOptions): Promise<InvalidationOutcome> {
     if (typeof model !== 'string' || !model) throw new RediskitArgumentError('model', `must be a non-empty string, got ${JSON.stringify(model)}`);
-    return this.invalidateTags([`model:${model}`]);
+    return this.invalidateTags([`model:${model}`], options);
   }
 
   /**

@@ -89,6 +89,33 @@ export interface CacheSetOptions {
   cacheIf?: (value: unknown) => boolean;
 }
 
+/**
+ * What an invalidation does when Redis (or the bus) cannot be reached: `'queue'` (default)
+ * applies it to this instance, keeps it and replays it as soon as Redis answers (the call
+ * resolves, telling it is pending); `'throw'` applies it to this instance and throws
+ * `RediskitInvalidationError` (the behaviour before auto-recovery).
+ */
+export type OnUnreachable = 'queue' | 'throw';
+
+/** Options of `del`, `invalidateTags`, `invalidatePattern`, `clear` and `invalidateModel`. */
+export interface InvalidateOptions {
+  /** Overrides `cache.invalidation.onUnreachable` for this call. */
+  onUnreachable?: OnUnreachable;
+}
+
+/**
+ * What `invalidateTags` (and `invalidateModel`, `HttpCacheService.invalidateTags`) resolve
+ * with: `pending` when Redis or the bus could not be reached and the invalidation waits to be
+ * replayed (it already applies to this instance).
+ *
+ * @example
+ * const { pending } = await cache.invalidateTags([`user:${id}`]);
+ * if (pending) audit.note('other instances will drop user ' + id + ' once Redis answers');
+ */
+export interface InvalidationOutcome {
+  pending: boolean;
+}
+
 /** Options of `get` / `has`. */
 export interface CacheGetOptions {
   skipL1?: boolean;
@@ -147,6 +174,16 @@ export interface CacheOptions {
     retries?: number;
     /** Most entries queued; `setBehind` waits for a flush beyond it (default 10 000). */
     maxQueue?: number;
+  };
+  /**
+   * Invalidations that cannot reach Redis or the bus (auto-recovery; see docs/cache.md, when
+   * Redis fails).
+   */
+  invalidation?: {
+    /** `'queue'` (default): keep and replay when Redis answers; `'throw'`: throw `RediskitInvalidationError`. */
+    onUnreachable?: OnUnreachable;
+    /** Most invalidations kept (keys, tags and patterns, each once; default 10 000); beyond, their namespaces are cleared when Redis answers. */
+    maxPending?: number;
   };
   /** Named connection to use (default: the default connection). */
   connection?: string;

@@ -35,16 +35,19 @@ export class MemoryFacade {
     private readonly codec: Codec,
     private readonly tags: TagVersions,
     private readonly bus: CacheBus | undefined,
+    private readonly pending: { readonly size: number },
   ) {
     this.layer = options ? new MemoryLayer(options, codec) : undefined;
   }
 
   /**
-   * Memory may be read without asking Redis: (with a bus) the bus is listening. The first
-   * time it is asked, a bus not opened at boot opens (in the background: memory is trusted
-   * once it has subscribed, and what memory held before that is dropped then).
+   * Memory may be read without asking Redis: no invalidation of this instance waits to be
+   * replayed, and (with a bus) the bus is listening. The first time it is asked, a bus not
+   * opened at boot opens (in the background: memory is trusted once it has subscribed, and
+   * what memory held before that is dropped then).
    */
   get trusted(): boolean {
+    if (this.pending.size > 0) return false;
     const bus = this.bus;
     if (!bus) return true;
     if (bus.healthy) return true;
@@ -132,9 +135,17 @@ export class MemoryFacade {
   }
 
   /** Drops the keys `match` accepts; no read under way fills memory afterwards. */
-  invalidateWhere(match: (key: string) => boolean): void {
+  invalidateWhere(match: (key: string, item: MemoryItem) => boolean): void {
     this.layer?.deleteWhere(match);
     this.floor = ++this.current;
+  }
+
+  /**
+   * Drops the entries carrying one of `tags` (their versions could not be raised in Redis:
+   * unknown versions would otherwise still let memory serve them while Redis is away).
+   */
+  invalidateTagged(tags: readonly string[]): void {
+    this.invalidateWhere((_, item) => item.entry.tags !== undefined && tags.some((t) => item.entry.tags!.has(t)));
   }
 
   /** Drops everything; no read under way fills memory afterwards. */

@@ -30,6 +30,8 @@ export class RedisFacade {
     private readonly budget: number,
     private readonly maxValueSize: number,
     logger: Logger,
+    /** Invalidations of this instance not replayed yet: what they cover reads as a miss. */
+    private readonly pending: { readonly size: number; covers(full: string, tags: Map<string, number> | undefined): boolean },
   ) {
     this.corrupt = new CorruptEntries(logger);
   }
@@ -62,6 +64,8 @@ export class RedisFacade {
       this.corrupt.report(ns.stats, full, 'not a cache entry of this format');
       return use(undefined);
     }
+    // Redis is back, this instance's invalidation of it not replayed yet: not what Redis says.
+    if (this.pending.size > 0 && this.pending.covers(full, entry.tags)) return use(undefined);
     if (entry.tags) {
       try {
         if (!(await this.tags.isValid(entry.tags))) return use(undefined);

@@ -18,7 +18,7 @@ export type RouteCounts = Record<HttpCacheResult, number>;
 
 const RESULTS: HttpCacheResult[] = ['hit', 'stale', 'miss', 'bypass'];
 const SKIP_REASONS: SkipReason[] = ['status', 'cookie', 'stream', 'size', 'empty', 'invalid', 'adapt'];
-const INVALIDATION_OUTCOMES = ['ok', 'failed', 'hook_failed'] as const;
+const INVALIDATION_OUTCOMES = ['ok', 'pending', 'failed', 'hook_failed'] as const;
 
 /**
  * The response cache's counters, labelled by route template (`/products/:id`, never the
@@ -27,7 +27,7 @@ const INVALIDATION_OUTCOMES = ['ok', 'failed', 'hook_failed'] as const;
  * - `http_cache_requests_total{route, result}`: hit | stale | miss | bypass
  * - `http_cache_not_stored_total{route, reason}`: status | cookie | stream | size | empty | invalid | adapt
  * - `http_cache_rejected_entries_total{route}`: stored responses that failed validation when read (read as misses)
- * - `http_cache_invalidations_total{outcome}`: ok | failed (server cache), hook_failed (onInvalidate)
+ * - `http_cache_invalidations_total{outcome}`: ok | pending (Redis unreachable: replayed when it answers) | failed (server cache), hook_failed (onInvalidate)
  *
  * Requests are counted in plain integers and handed to prom-client once a second and whenever
  * `stats()` is read: a labelled `inc` per hit costs a noticeable share of a cached response.
