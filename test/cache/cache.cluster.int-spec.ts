@@ -1,8 +1,10 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { RedisClusterFixture } from '../harness/index.js';
+import { cacheAdaptive } from './cache-adaptive.js';
 import { cacheFeatures } from './cache-features.js';
 import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
+import { cacheRecovery } from './cache-recovery.js';
 import { cacheCoreProperties } from './cache-properties.js';
 
 let cluster: RedisClusterFixture;
@@ -18,3 +20,5 @@ cacheCoreProperties('cluster', connection);
 cacheFeatures('cluster', connection);
 cacheInstances('cluster', connection);
 cacheHostileInput('cluster', connection);
+cacheAdaptive('cluster', connection);
+cacheRecovery('cluster', connection);

@@ -67,8 +67,9 @@ describe('CacheService when Redis goes away', () => {
     expect(calls).toBe(before);
     expect(a.cache.stats().failedWrites).toBeGreaterThan(0);
     expect(a.registry.get().breaker.state).not.toBe('closed');
-    // invalidations cannot be silently lost: they throw
-    await expect(a.cache.invalidateTags('t')).rejects.toThrow(/could not reach Redis/);
+    // invalidations are never silently lost: they wait to be replayed (or throw, when asked to)
+    expect(await a.cache.invalidateTags('t')).toEqual({ pending: true });
+    await expect(a.cache.invalidateTags('t', { onUnreachable: 'throw' })).rejects.toThrow(/could not reach Redis/);
 
     await server.restart();
     await eventually(() => a.cache.stats().busHealthy && b.cache.stats().busHealthy, 10_000, 'bus reconnected');
@@ -78,5 +79,73 @@ describe('CacheService when Redis goes away', () => {
       await a.cache.set('back', 1).catch(() => undefined);
       return (await b.cache.get('back')) === 1;
     }, 10_000, 'writes reach Redis again');
+  });
+});
+
+describe('CacheService invalidations made while Redis is down', () => {
+  let server: RedisServer;
+  let a: CacheApp;
+  let b: CacheApp;
+  let small: CacheApp;
+
+  beforeAll(async () => {
+    // Redis keeps its data across the restart, as a production server with persistence does.
+    server = await RedisServer.start(['appendonly yes', 'appendfsync always']);
+    const connection = { url: server.url, reconnect: { baseDelay: 20, maxDelay: 100 } };
+    const options = { circuitBreaker: { failureThreshold: 3, recoveryTimeout: 200 } };
+    [a, b, small] = await Promise.all([
+      startCacheApp(connection, {}, options),
+      startCacheApp(connection, {}, options),
+      startCacheApp(connection, { invalidation: { maxPending: 3 } }, options),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), small?.close()]);
+    await server?.stop();
+  });
+
+  const down = async () => {
+    await server.stop();
+    await eventually(() => !a.cache.stats().busHealthy, 5000, 'the bus to notice');
+  };
+
+  it('a tag invalidated on A while Redis is down: once Redis answers, B stops serving the old value, nobody calling A', async () => {
+    await a.cache.set('profile', 'old', { tags: ['user:42'] });
+    await a.cache.set('gone', 'old');
+    expect(await b.cache.get('profile')).toBe('old');
+    expect(await b.cache.get('gone')).toBe('old');
+    await down();
+    expect(await a.cache.invalidateTags('user:42')).toEqual({ pending: true });
+    expect(await a.cache.del('gone')).toBe(0);
+    expect(await a.cache.get('profile')).toBeUndefined(); // A never serves what it invalidated
+    expect(a.cache.stats().pendingInvalidations).toBe(2);
+    expect(await b.cache.get('profile')).toBe('old'); // B was not told: its memory still serves it
+
+    await server.restart(); // the old entries are still in Redis
+    await eventually(async () => (await b.cache.get('profile')) === undefined && (await b.cache.get('gone')) === undefined, 10_000, 'B to stop serving the old values');
+    await eventually(() => a.cache.stats().pendingInvalidations === 0, 10_000, 'A to have replayed');
+    expect(await server.cli('EXISTS', a.cache.redisKey('gone'))).toBe('0');
+    expect(await b.cache.getOrSet('profile', () => 'new', { tags: ['user:42'] })).toBe('new');
+  });
+
+  it('an overflowing queue clears the namespaces it touched when Redis answers (the whole cache for a tag)', async () => {
+    const orders = small.cache.namespace('orders');
+    const invoices = small.cache.namespace('invoices');
+    await orders.setMany(['o1', 'o2', 'o3', 'o4', 'kept'].map((key) => ({ key, value: key })));
+    await invoices.set('i1', 'i1');
+    await down();
+    for (const key of ['o1', 'o2', 'o3', 'o4']) await orders.del(key); // 4 > maxPending 3
+    expect(small.cache.stats().pendingInvalidations).toBe(1); // one namespace to clear
+    await server.restart();
+    await eventually(() => small.cache.stats().pendingInvalidations === 0, 10_000, 'the namespace to be cleared');
+    // every key of `orders` is gone, even one never invalidated; `invoices` is untouched
+    expect(await server.cli('EXISTS', orders.redisKey('kept'))).toBe('0');
+    expect(await server.cli('EXISTS', invoices.redisKey('i1'))).toBe('1');
+
+    await down();
+    for (const tag of ['t1', 't2', 't3', 't4']) expect(await invoices.invalidateTags(tag)).toEqual({ pending: true });
+    await server.restart();
+    await eventually(() => small.cache.stats().pendingInvalidations === 0, 10_000, 'the cache to be cleared');
+    expect(await server.cli('EXISTS', invoices.redisKey('i1'))).toBe('0');
   });
 });

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { RedisServer } from '../harness/index.js';
+import { cacheAdaptive } from './cache-adaptive.js';
 import { cacheFeatures } from './cache-features.js';
 import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
+import { cacheRecovery } from './cache-recovery.js';
 import { cacheCoreProperties } from './cache-properties.js';
 
 let server: RedisServer;
@@ -17,3 +19,5 @@ cacheCoreProperties('standalone', () => ({ url: server.url }));
 cacheFeatures('standalone', () => ({ url: server.url }));
 cacheInstances('standalone', () => ({ url: server.url }));
 cacheHostileInput('standalone', () => ({ url: server.url }));
+cacheAdaptive('standalone', () => ({ url: server.url }));
+cacheRecovery('standalone', () => ({ url: server.url }));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { RedisClusterFixture } from '../harness/index.js';
+import { httpCacheAdaptive } from './http-cache-adaptive.js';
 import { httpCacheFeatures } from './http-cache-features.js';
 
 let cluster: RedisClusterFixture;
@@ -11,3 +12,4 @@ afterAll(async () => {
 });
 
 httpCacheFeatures('cluster', () => ({ cluster: { nodes: cluster.addresses } }));
+httpCacheAdaptive('cluster', () => ({ cluster: { nodes: cluster.addresses } }));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { RedisServer } from '../harness/index.js';
+import { httpCacheAdaptive } from './http-cache-adaptive.js';
 import { httpCacheFeatures } from './http-cache-features.js';
 
 let server: RedisServer;
@@ -11,3 +12,4 @@ afterAll(async () => {
 });
 
 httpCacheFeatures('standalone', () => ({ url: server.url }));
+httpCacheAdaptive('standalone', () => ({ url: server.url }));

@@ -28,7 +28,19 @@ export type { CounterMetric, GaugeMetric, HistogramMetric, BoundCounter, BoundGa
 // Cache.
 export { CacheService } from './cache/cache.service.js';
 export type { CacheNamespace, CacheEntryInput, CacheWarmInput, QueryDescriptor } from './cache/cache.namespace.js';
-export type { CacheOptions, CacheSetOptions, CacheGetOptions, LoaderTimeout, PersistFn } from './cache/cache.options.js';
+export type {
+  CacheOptions,
+  CacheSetOptions,
+  CacheGetOptions,
+  LoaderTimeout,
+  PersistFn,
+  CacheLoader,
+  CacheLoaderContext,
+  CacheAdaptation,
+  InvalidateOptions,
+  InvalidationOutcome,
+  OnUnreachable,
+} from './cache/cache.options.js';
 export type { CacheStatsSnapshot, NamespaceStats } from './cache/cache-stats.js';
 export { Cacheable, CachePut, CacheEvict, type CacheableOptions, type CacheEvictOptions } from './cache/cache.decorators.js';
 export type { CacheKeyTemplate, CacheTagsTemplate } from './cache/cache-key-template.js';
@@ -38,7 +50,7 @@ export type { WriteBehindStats } from './cache/write-behind.queue.js';
 export { ResponseCacheInterceptor } from './http-cache/response-cache.interceptor.js';
 export { CacheResponse, NoCache, InvalidateTags, type InvalidationTag } from './http-cache/http-cache.decorators.js';
 export { HttpCacheService } from './http-cache/http-cache.service.js';
-export type { HttpCacheOptions, CacheResponseOptions, IdentifyFn, ResponseTags } from './http-cache/http-cache.options.js';
+export type { HttpCacheOptions, CacheResponseOptions, IdentifyFn, ResponseTags, ResponseAdaptation } from './http-cache/http-cache.options.js';
 export { responseKey, type KeyInput } from './http-cache/http-cache.key.js';
 export type { RouteCounts, HttpCacheResult, SkipReason } from './http-cache/http-cache.metrics.js';
 

@@ -10,6 +10,8 @@ export interface BusMessage {
   k?: string[];
   /** New tag versions. */
   t?: Record<string, number>;
+  /** The tag invalidation sequence after them (see `TagVersions.sequence`). */
+  s?: number;
   /** Redis glob patterns (full keys) cleared: drop matching keys from memory. */
   p?: string[];
   /** Sent at: lets receivers measure the bus delay. */
@@ -53,11 +55,15 @@ export function parseBusMessage(json: string): BusMessage | BusDropReason {
     return 'json';
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'shape';
-  const { k, t, p, at } = raw as Record<string, unknown>;
+  const { k, t, p, at, s } = raw as Record<string, unknown>;
   const message: BusMessage = {};
   if (at !== undefined) {
     if (typeof at !== 'number' || !Number.isFinite(at)) return 'shape';
     message.at = at;
+  }
+  if (s !== undefined) {
+    if (!Number.isSafeInteger(s) || (s as number) < 0) return 'shape';
+    message.s = s as number;
   }
   if (k !== undefined) {
     if (!isStringList(k, BUS_LIMITS.maxKeys, BUS_LIMITS.maxLength)) return 'shape';
@@ -121,7 +127,8 @@ export function splitBusMessage(message: BusMessage): BusMessage[] {
   if (message.k) chunk(message.k, BUS_LIMITS.maxKeys, (k) => JSON.stringify(k).length, (k) => parts.push({ k }));
   if (message.p) chunk(message.p, BUS_LIMITS.maxPatterns, (p) => JSON.stringify(p).length, (p) => parts.push({ p }));
   if (message.t) {
-    chunk(Object.entries(message.t), BUS_LIMITS.maxTags, ([tag, v]) => JSON.stringify(tag).length + String(v).length + 1, (t) => parts.push({ t: Object.fromEntries(t) }));
+    const s = message.s;
+    chunk(Object.entries(message.t), BUS_LIMITS.maxTags, ([tag, v]) => JSON.stringify(tag).length + String(v).length + 1, (t) => parts.push(s === undefined ? { t: Object.fromEntries(t) } : { t: Object.fromEntries(t), s }));
   }
   return parts.length > 0 ? parts : [message];
 }

@@ -1,6 +1,6 @@
 import { RediskitArgumentError } from '../errors.js';
 import { toMs, toPositiveMs, type Duration } from '../options/duration.js';
-import type { CacheOptions, CacheSetOptions, LoaderTimeout } from './cache.options.js';
+import type { CacheOptions, CacheSetOptions, InvalidateOptions, LoaderTimeout, OnUnreachable } from './cache.options.js';
 import { TagVersions } from './tag-versions.js';
 
 /** Per-call options with every default applied, durations in ms. */
@@ -10,6 +10,8 @@ export interface CallOptions {
   /** Given tags (for invalidation) and their expansion (for recording versions). */
   tags: string[] | undefined;
   expandedTags: string[] | undefined;
+  /** Tags of the value, when the call gave them as a function of it. */
+  tagsOf: ((value: unknown) => string[]) | undefined;
   grace: number;
   staleIfError: number;
   soft: number | undefined;
@@ -19,6 +21,8 @@ export interface CallOptions {
   /** XFetch beta; 0 = off. */
   beta: number;
   cacheIf: ((value: unknown) => boolean) | undefined;
+  /** The loader chose grace or staleIfError: they are stored with the entry, for every reader. */
+  windows: boolean;
 }
 
 /** Module-level defaults, resolved once. */
@@ -33,6 +37,10 @@ export interface CacheDefaults {
   lockTtl: number;
   lockWait: number;
   maxValueSize: number;
+  /** What invalidations do when Redis cannot be reached. */
+  onUnreachable: OnUnreachable;
+  /** Most pending invalidations before an overflow. */
+  maxPending: number;
 }
 
 export function resolveDefaults(o: CacheOptions = {}): CacheDefaults {
@@ -49,6 +57,8 @@ export function resolveDefaults(o: CacheOptions = {}): CacheDefaults {
     lockTtl,
     lockWait: o.lock?.wait !== undefined ? toMs(o.lock.wait, 'cache.lock.wait') : lockTtl,
     maxValueSize: o.maxValueSize ?? 4 * 1024 * 1024,
+    onUnreachable: o.invalidation?.onUnreachable ?? 'queue',
+    maxPending: o.invalidation?.maxPending ?? 10_000,
   };
 }
 
@@ -59,6 +69,7 @@ export function defaultCallOptions(d: CacheDefaults): CallOptions {
     l1Ttl: d.l1Ttl,
     tags: undefined,
     expandedTags: undefined,
+    tagsOf: undefined,
     grace: d.grace,
     staleIfError: d.staleIfError,
     soft: d.soft,
@@ -67,6 +78,7 @@ export function defaultCallOptions(d: CacheDefaults): CallOptions {
     lock: false,
     beta: d.beta,
     cacheIf: undefined,
+    windows: false,
   });
 }
 
@@ -74,12 +86,14 @@ export function defaultCallOptions(d: CacheDefaults): CallOptions {
 export function resolveCallOptions(base: CallOptions, o: CacheSetOptions | undefined, key: string): CallOptions {
   if (o === undefined) return base;
   const timeout = o.timeout !== undefined ? splitTimeout(o.timeout, 'timeout', key) : { soft: base.soft, hard: base.hard };
-  const tags = o.tags !== undefined ? checkTags(o.tags) : undefined;
+  const tagsOf = typeof o.tags === 'function' ? o.tags : undefined;
+  const tags = o.tags !== undefined && !tagsOf ? checkTags(o.tags) : undefined;
   return {
     ttl: o.ttl !== undefined ? positive(o.ttl, 'ttl', key) : base.ttl,
     l1Ttl: o.l1Ttl !== undefined ? positive(o.l1Ttl, 'l1Ttl', key) : base.l1Ttl,
     tags,
     expandedTags: tags && tags.length > 0 ? TagVersions.expand(tags) : undefined,
+    tagsOf,
     grace: o.grace !== undefined ? nonNegative(o.grace, 'grace', key) : base.grace,
     staleIfError: o.staleIfError !== undefined ? nonNegative(o.staleIfError, 'staleIfError', key) : base.staleIfError,
     soft: timeout.soft,
@@ -88,13 +102,80 @@ export function resolveCallOptions(base: CallOptions, o: CacheSetOptions | undef
     lock: o.lock ?? base.lock,
     beta: o.earlyRefresh !== undefined ? betaOf(o.earlyRefresh) : base.beta,
     cacheIf: o.cacheIf,
+    windows: false,
   };
+}
+
+/** What a loader may change of its call's options (see `CacheLoaderContext`). */
+export interface Adaptable {
+  ttl: Duration;
+  grace: Duration;
+  staleIfError: Duration;
+  tags: string[] | undefined;
+}
+
+/**
+ * The options a loader left (see `CacheLoaderContext`): `o` when it changed nothing, else `o`
+ * with what it set, validated; a bad value throws `RediskitArgumentError` naming the option,
+ * the key and that the loader set it.
+ */
+export function adaptCallOptions(o: CallOptions, a: Adaptable, key: string): CallOptions {
+  const tagsChanged = !sameList(a.tags, o.tags);
+  const windows = a.grace !== o.grace || a.staleIfError !== o.staleIfError;
+  if (a.ttl === o.ttl && !windows && !tagsChanged) return o;
+  const by = 'set by the loader';
+  const tags = tagsChanged ? rethrowList(() => checkTags(a.tags), key, by) : o.tags;
+  return {
+    ...o,
+    ttl: a.ttl === o.ttl ? o.ttl : positive(a.ttl, 'ttl', key, by),
+    grace: a.grace === o.grace ? o.grace : nonNegative(a.grace, 'grace', key, by),
+    staleIfError: a.staleIfError === o.staleIfError ? o.staleIfError : nonNegative(a.staleIfError, 'staleIfError', key, by),
+    tags: tags && tags.length > 0 ? tags : undefined,
+    expandedTags: !tagsChanged ? o.expandedTags : tags && tags.length > 0 ? TagVersions.expand(tags) : undefined,
+    windows: o.windows || windows,
+  };
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+function rethrowList(check: () => string[], key: string, by: string): string[] {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof RediskitArgumentError) throw new RediskitArgumentError('tags', `${e.message.slice('tags'.length + 1)}${where(key)}, ${by}`);
+    throw e;
+  }
+}
+
+/** `o` with the tags its `tagsOf` gives for `value` (a `set`, whose value is known before it is stored). */
+export function withValueTags(o: CallOptions, value: unknown, key: string): CallOptions {
+  if (!o.tagsOf) return o;
+  const tags = tagsOfValue(o.tagsOf, value, key);
+  return { ...o, tags: tags.length > 0 ? tags : undefined, expandedTags: tags.length > 0 ? TagVersions.expand(tags) : undefined, tagsOf: undefined };
+}
+
+/** The tags `tagsOf` gives for `value`, checked (`RediskitArgumentError` naming `tags` and the key). */
+export function tagsOfValue(tagsOf: (value: unknown) => string[], value: unknown, key: string): string[] {
+  return rethrowList(() => checkTags(tagsOf(value)), key, 'returned by the tags function');
 }
 
 function checkTags(tags: unknown): string[] {
   if (!Array.isArray(tags)) throw new RediskitArgumentError('tags', `must be an array of strings, got ${JSON.stringify(tags)}`);
   TagVersions.expand(tags as string[]);
   return tags as string[];
+}
+
+/** The call's `onUnreachable`, else the module's (`RediskitArgumentError` for anything else). */
+export function onUnreachableOf(o: InvalidateOptions | undefined, d: CacheDefaults): OnUnreachable {
+  const v = o?.onUnreachable;
+  if (v === undefined) return d.onUnreachable;
+  if (v !== 'queue' && v !== 'throw') throw new RediskitArgumentError('onUnreachable', `must be 'queue' or 'throw', got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function betaOf(v: boolean | number | undefined): number {
@@ -108,19 +189,19 @@ function where(key: string): string {
   return key ? ` for key "${key}"` : '';
 }
 
-function positive(v: Duration, name: string, key: string): number {
-  return rethrow(() => toPositiveMs(v, name), name, key);
+function positive(v: Duration, name: string, key: string, by?: string): number {
+  return rethrow(() => toPositiveMs(v, name), name, key, by);
 }
 
-function nonNegative(v: Duration, name: string, key: string): number {
-  return rethrow(() => toMs(v, name), name, key);
+function nonNegative(v: Duration, name: string, key: string, by?: string): number {
+  return rethrow(() => toMs(v, name), name, key, by);
 }
 
-function rethrow(parse: () => number, name: string, key: string): number {
+function rethrow(parse: () => number, name: string, key: string, by?: string): number {
   try {
     return parse();
   } catch (e) {
-    if (e instanceof RediskitArgumentError) throw new RediskitArgumentError(name, `${e.message.slice(name.length + 1)}${where(key)}`);
+    if (e instanceof RediskitArgumentError) throw new RediskitArgumentError(name, `${e.message.slice(name.length + 1)}${where(key)}${by ? `, ${by}` : ''}`);
     throw e;
   }
 }

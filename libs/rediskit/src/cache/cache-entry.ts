@@ -1,3 +1,5 @@
+import { MAX_DURATION_MS } from '../options/duration.js';
+
 /**
  * The stored form of a cache entry, in Redis and in the memory layer: timing and tag versions
  * in a small binary header, then the codec's payload. A binary header costs a few buffer reads
@@ -5,6 +7,8 @@
  *
  * Layout: magic 0x0E, format 1, createdAt f64, expiresAt f64, retainUntil f64, delta u32,
  * tag count u16, then per tag: name length u16, name utf8, version f64; then the payload.
+ * Format 2 (written only for an entry whose loader chose its grace or stale-if-error period,
+ * which then travel with it) adds grace f64 and staleIfError f64 after the tag count.
  */
 export interface CacheEntry {
   /** The codec payload of the value. */
@@ -19,11 +23,15 @@ export interface CacheEntry {
   delta: number;
   /** Tag name → version when the value was produced; `undefined` when untagged. */
   tags: Map<string, number> | undefined;
+  /** Grace (ms) the loader chose; readers use it instead of their own (format 2). */
+  grace?: number;
+  /** Stale-if-error period (ms) the loader chose (format 2). */
+  staleIfError?: number;
 }
 
 const MAGIC = 0x0e;
-const FORMAT = 1;
 const FIXED = 32;
+const FIXED_2 = 48;
 
 /** Serializes an entry to the bytes stored in Redis. */
 export function encodeEntry(entry: CacheEntry): Buffer {
@@ -36,15 +44,21 @@ export function encodeEntry(entry: CacheEntry): Buffer {
       tagBytes += 2 + b.length + 8;
     }
   }
-  const out = Buffer.allocUnsafe(FIXED + tagBytes + entry.payload.length);
+  const windows = entry.grace !== undefined || entry.staleIfError !== undefined;
+  const fixed = windows ? FIXED_2 : FIXED;
+  const out = Buffer.allocUnsafe(fixed + tagBytes + entry.payload.length);
   out[0] = MAGIC;
-  out[1] = FORMAT;
+  out[1] = windows ? 2 : 1;
   out.writeDoubleLE(entry.createdAt, 2);
   out.writeDoubleLE(entry.expiresAt, 10);
   out.writeDoubleLE(entry.retainUntil, 18);
   out.writeUInt32LE(Math.min(Math.max(0, Math.round(entry.delta)), 0xffffffff), 26);
   out.writeUInt16LE(names.length, 30);
-  let at = FIXED;
+  if (windows) {
+    out.writeDoubleLE(entry.grace ?? 0, 32);
+    out.writeDoubleLE(entry.staleIfError ?? 0, 40);
+  }
+  let at = fixed;
   if (entry.tags) {
     let i = 0;
     for (const version of entry.tags.values()) {
@@ -65,14 +79,23 @@ export function encodeEntry(entry: CacheEntry): Buffer {
  * every time and version must be a finite number, so no input throws or yields a NaN expiry.
  */
 export function decodeEntry(bytes: Buffer): CacheEntry | undefined {
-  if (bytes.length < FIXED || bytes[0] !== MAGIC || bytes[1] !== FORMAT) return undefined;
+  const format = bytes[1];
+  if (bytes.length < FIXED || bytes[0] !== MAGIC || (format !== 1 && format !== 2)) return undefined;
   const createdAt = bytes.readDoubleLE(2);
   const expiresAt = bytes.readDoubleLE(10);
   const retainUntil = bytes.readDoubleLE(18);
   if (!Number.isFinite(createdAt) || !Number.isFinite(expiresAt) || !Number.isFinite(retainUntil)) return undefined;
   const count = bytes.readUInt16LE(30);
+  let grace: number | undefined;
+  let staleIfError: number | undefined;
+  if (format === 2) {
+    if (bytes.length < FIXED_2) return undefined;
+    grace = bytes.readDoubleLE(32);
+    staleIfError = bytes.readDoubleLE(40);
+    if (!(grace >= 0 && grace <= MAX_DURATION_MS) || !(staleIfError >= 0 && staleIfError <= MAX_DURATION_MS)) return undefined;
+  }
   let tags: Map<string, number> | undefined;
-  let at = FIXED;
+  let at = format === 2 ? FIXED_2 : FIXED;
   if (count > 0) {
     tags = new Map();
     for (let i = 0; i < count; i++) {
@@ -85,5 +108,10 @@ export function decodeEntry(bytes: Buffer): CacheEntry | undefined {
       at += 2 + len + 8;
     }
   }
-  return { createdAt, expiresAt, retainUntil, delta: bytes.readUInt32LE(26), tags, payload: bytes.subarray(at) };
+  const entry: CacheEntry = { createdAt, expiresAt, retainUntil, delta: bytes.readUInt32LE(26), tags, payload: bytes.subarray(at) };
+  if (format === 2) {
+    entry.grace = grace;
+    entry.staleIfError = staleIfError;
+  }
+  return entry;
 }

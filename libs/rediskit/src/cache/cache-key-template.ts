@@ -103,3 +103,23 @@ export function compileKeys(keys: CacheKeyTemplate | CacheKeyTemplate[] | undefi
   const renders = (Array.isArray(keys) ? keys : [keys]).map((k) => compileKey(k, where, true));
   return (args, result) => renders.map((r) => r(args, result));
 }
+
+const RESULT_PLACEHOLDER = /\{result(?:\.[^{}]*)?\}/;
+
+/**
+ * Splits `@Cacheable` tags into those of the arguments, known before the method runs, and those
+ * naming its result (`'user:{result.id}'`), rendered once it returned.
+ *
+ * @example
+ * const { before, after } = compileSplitTags(['users', 'user:{result.id}'], 'Users.byEmail');
+ */
+export function compileSplitTags(
+  tags: CacheTagsTemplate | undefined,
+  where: string,
+): { before: ((args: unknown[]) => string[]) | undefined; after: ((args: unknown[], result: unknown) => string[]) | undefined } {
+  if (!Array.isArray(tags)) return { before: compileTags(tags, where, false), after: undefined };
+  const ofResult = tags.filter((t) => typeof t === 'string' && RESULT_PLACEHOLDER.test(t));
+  if (ofResult.length === 0) return { before: compileTags(tags, where, false), after: undefined };
+  const rest = tags.filter((t) => !ofResult.includes(t));
+  return { before: rest.length > 0 ? compileTags(rest, where, false) : undefined, after: compileTags(ofResult, where, true) };
+}

@@ -26,6 +26,11 @@ export interface CacheStatsSnapshot extends NamespaceStats {
   busHealthy: boolean;
   /** Bus messages dropped because they did not validate (size, JSON, shape). */
   busDropped: number;
+  /**
+   * Invalidations of this instance waiting for Redis to be replayed (or, after an overflow,
+   * namespaces waiting to be cleared).
+   */
+  pendingInvalidations: number;
   namespaces: Record<string, NamespaceStats>;
   /** The write-behind queue, when configured. */
   writeBehind?: WriteBehindStats & { pending: number };
@@ -54,11 +59,13 @@ export class CacheStats {
   readonly busDelay;
   private readonly l1Entries;
   private readonly l1Bytes;
+  private readonly pendingGauge;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     metrics: MetricsService,
     private readonly memory: () => { entries: number; bytes: number },
+    private readonly pending: () => number = () => 0,
   ) {
     this.hits = metrics.counter('cache_hits_total', 'Cache hits by layer (l1 memory, l2 redis) and namespace', ['layer', 'namespace']);
     this.misses = metrics.counter('cache_misses_total', 'Cache misses by layer and namespace', ['layer', 'namespace']);
@@ -69,6 +76,7 @@ export class CacheStats {
     this.busDelay = metrics.histogram('cache_bus_delay_seconds', 'Invalidation bus delay from publish to receipt', [], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]);
     this.l1Entries = metrics.gauge('cache_l1_entries', 'Entries in the memory layer');
     this.l1Bytes = metrics.gauge('cache_l1_bytes', 'Bytes in the memory layer');
+    this.pendingGauge = metrics.gauge('cache_pending_invalidations', 'Invalidations waiting for Redis to be replayed (or namespaces to clear after an overflow)');
     this.timer = setInterval(() => this.flush(), 1000);
     this.timer.unref();
   }
@@ -98,7 +106,7 @@ export class CacheStats {
       for (const f of FIELDS) total[f] += s[f];
     }
     const m = this.memory();
-    return { ...total, l1: { entries: m.entries, bytes: m.bytes, enabled: l1Enabled }, busHealthy, busDropped: this.busDropped, namespaces };
+    return { ...total, l1: { entries: m.entries, bytes: m.bytes, enabled: l1Enabled }, busHealthy, busDropped: this.busDropped, pendingInvalidations: this.pending(), namespaces };
   }
 
   /** Pushes counter deltas to Prometheus. */
@@ -129,6 +137,7 @@ export class CacheStats {
     const m = this.memory();
     this.l1Entries.set({}, m.entries);
     this.l1Bytes.set({}, m.bytes);
+    this.pendingGauge.set({}, this.pending());
   }
 
   stop(): void {

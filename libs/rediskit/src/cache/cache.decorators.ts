@@ -1,7 +1,8 @@
 import { Inject, Optional } from '@nestjs/common';
 import { RediskitDecoratorError } from '../errors.js';
-import { compileKey, compileKeys, compileTags, type CacheKeyTemplate, type CacheTagsTemplate } from './cache-key-template.js';
-import type { CacheSetOptions } from './cache.options.js';
+import { compileKey, compileKeys, compileSplitTags, compileTags, type CacheKeyTemplate, type CacheTagsTemplate } from './cache-key-template.js';
+import type { CacheAdaptation, CacheLoaderContext, CacheSetOptions } from './cache.options.js';
+import { adaptContext } from './loader-context.js';
 import type { CacheNamespace } from './cache.namespace.js';
 import { CacheService } from './cache.service.js';
 import { stableHash } from './stable-hash.js';
@@ -14,7 +15,12 @@ export interface CacheableOptions extends Omit<CacheSetOptions, 'tags' | 'cacheI
    * `RediskitArgumentError` asking for an explicit key).
    */
   key?: CacheKeyTemplate;
-  /** Tags of the entry (templates or functions of the arguments). */
+  /**
+   * Tags of the entry: templates or functions of the arguments. With `@Cacheable`, templates
+   * may also name the result (`'user:{result.id}'`), for what only the result knows; they are
+   * rendered once the method returned (left out when it returned `null`), and checked against
+   * invalidations made while it ran.
+   */
   tags?: CacheTagsTemplate;
   /** Namespace of the entry (default: the `default` namespace). */
   namespace?: string;
@@ -22,6 +28,15 @@ export interface CacheableOptions extends Omit<CacheSetOptions, 'tags' | 'cacheI
   condition?: (...args: any[]) => boolean;
   /** Do not store the result when it returns true (`undefined` results are never stored). */
   unless?: (result: any, ...args: any[]) => boolean;
+  /**
+   * Adaptive caching: decides from the result how it is cached (`ttl`, `grace`,
+   * `staleIfError`, `l1Ttl` replace the decorator's for this result, `tags` are added, `skip:
+   * true` returns it without storing it). What it returns is validated like the options.
+   *
+   * @example
+   * @Cacheable({ key: 'quote:{0}', adapt: (q: Quote) => ({ ttl: q.marketOpen ? '5s' : '1h' }) })
+   */
+  adapt?: (result: any, ...args: any[]) => CacheAdaptation | undefined | null | void;
 }
 
 /** Options of {@link CacheEvict}. */
@@ -57,13 +72,23 @@ type Method = (...args: unknown[]) => unknown;
  */
 export function Cacheable(options: CacheableOptions = {}): MethodDecorator {
   return wrap('Cacheable', (where, original) => {
-    const { key, tags, namespace, condition, unless, ...setOptions } = options;
+    const { key, tags, namespace, condition, unless, adapt, ...setOptions } = options;
     const keyOf = key !== undefined ? compileKey(key, where, false) : defaultKey('Cacheable', where);
-    const tagsOf = compileTags(tags, where, false);
+    const { before: tagsOf, after: resultTagsOf } = compileSplitTags(tags, where);
+    if (adapt !== undefined && typeof adapt !== 'function') throw new RediskitDecoratorError(`@Cacheable on ${where}: adapt must be a function`);
     return async function (this: Host, ...args: unknown[]) {
       const cache = this[CACHE];
       if (!cache || (condition && !condition(...args))) return original.apply(this, args);
-      return scope(cache, namespace).getOrSet(keyOf(args), () => original.apply(this, args), {
+      const load =
+        adapt || resultTagsOf
+          ? async (ctx: CacheLoaderContext) => {
+              const result = await original.apply(this, args);
+              if (resultTagsOf && result !== null && result !== undefined) ctx.tags.push(...resultTagsOf(args, result));
+              if (adapt) adaptContext(ctx, adapt(result, ...args));
+              return result;
+            }
+          : () => original.apply(this, args);
+      return scope(cache, namespace).getOrSet(keyOf(args), load, {
         ...setOptions,
         tags: tagsOf?.(args),
         cacheIf: unless ? (result) => !unless(result, ...args) : undefined,
@@ -81,14 +106,25 @@ export function Cacheable(options: CacheableOptions = {}): MethodDecorator {
  */
 export function CachePut(options: CacheableOptions = {}): MethodDecorator {
   return wrap('CachePut', (where, original) => {
-    const { key, tags, namespace, condition, unless, ...setOptions } = options;
+    const { key, tags, namespace, condition, unless, adapt, ...setOptions } = options;
     const keyOf = key !== undefined ? compileKey(key, where, true) : defaultKey('CachePut', where);
     const tagsOf = compileTags(tags, where, true);
+    if (adapt !== undefined && typeof adapt !== 'function') throw new RediskitDecoratorError(`@CachePut on ${where}: adapt must be a function`);
     return async function (this: Host, ...args: unknown[]) {
       const result = await original.apply(this, args);
       const cache = this[CACHE];
       if (!cache || result === undefined || (condition && !condition(...args)) || unless?.(result, ...args)) return result;
-      await scope(cache, namespace).set(keyOf(args, result), result, { ...setOptions, tags: tagsOf?.(args, result) });
+      const adapted = adapt?.(result, ...args);
+      if (adapted?.skip) return result;
+      const given = tagsOf?.(args, result);
+      const more = adapted?.tags;
+      const { skip: _, tags: __, ...durations } = adapted ?? {};
+      await scope(cache, namespace).set(keyOf(args, result), result, {
+        ...setOptions,
+        ...durations,
+        // Not a list: passed as it is, so set() refuses it naming `tags`.
+        tags: Array.isArray(more) ? [...(given ?? []), ...more] : (more ?? given),
+      });
       return result;
     };
   });

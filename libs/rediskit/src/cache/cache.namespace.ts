@@ -1,7 +1,7 @@
 import { RediskitArgumentError, RediskitNotConfiguredError } from '../errors.js';
 import { encodeKeyPart, type Keyspace } from '../keyspace/keyspace.js';
-import { defaultCallOptions, resolveCallOptions, type CallOptions } from './cache-call-options.js';
-import type { CacheGetOptions, CacheSetOptions } from './cache.options.js';
+import { defaultCallOptions, onUnreachableOf, resolveCallOptions, withValueTags, type CallOptions } from './cache-call-options.js';
+import type { CacheGetOptions, CacheLoader, CacheSetOptions, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import type { CacheEngine, NamespaceRef } from './cache.engine.js';
 import { encodeGlob, MAX_GLOB_LENGTH } from './glob.js';
@@ -17,7 +17,7 @@ export interface CacheEntryInput<T = unknown> extends CacheSetOptions {
 /** One entry for `warm`: loaded only when missing. */
 export interface CacheWarmInput<T = unknown> extends CacheSetOptions {
   key: string;
-  loader: () => T | Promise<T>;
+  loader: CacheLoader<T>;
 }
 
 /** Identifies a database query for `cacheQuery`. */
@@ -98,7 +98,7 @@ export class CacheNamespace {
    */
   async set<T>(key: string, value: T, options?: CacheSetOptions): Promise<void> {
     const full = this.full(key);
-    const o = resolveCallOptions(this.defaults, options, key);
+    const o = withValueTags(resolveCallOptions(this.defaults, options, key), value, key);
     let versions: Map<string, number> | undefined | null;
     if (o.expandedTags) versions = await this.engine.tags.current(o.expandedTags).catch(() => null);
     await this.engine.store(this.ref, full, value, o, versions);
@@ -112,12 +112,15 @@ export class CacheNamespace {
 
   /**
    * Removes one or many keys here, in Redis and on every other instance; returns how many
-   * Redis held. Throws `RediskitInvalidationError` when Redis cannot be reached.
+   * Redis held. When Redis or the bus cannot be reached it applies here at once and waits to
+   * be replayed when Redis answers (`stats().pendingInvalidations`), resolving with 0; with
+   * `onUnreachable: 'throw'` it throws `RediskitInvalidationError` instead.
    */
-  async del(keys: string | string[]): Promise<number> {
+  async del(keys: string | string[], options?: InvalidateOptions): Promise<number> {
     const list = Array.isArray(keys) ? keys : [keys];
+    const onUnreachable = onUnreachableOf(options, this.engine.defaults);
     if (list.length === 0) return Promise.resolve(0);
-    return this.engine.del(this.ref, list.map((k) => this.full(k)));
+    return this.engine.del(this.ref, list.map((k) => this.full(k)), onUnreachable);
   }
 
   /** True when `key` has a fresh value. */
@@ -135,12 +138,22 @@ export class CacheNamespace {
    * one process call the loader once; with `lock: true`, once across instances. With Redis
    * down it serves memory or calls the loader: Redis errors never reach the caller.
    *
+   * The loader gets a context whose options it may change from the value it produced
+   * (adaptive caching): `ctx.ttl`, `ctx.grace`, `ctx.staleIfError`, `ctx.l1Ttl`, `ctx.tags`,
+   * or `ctx.skip()` to return the value without storing it. What it sets is validated.
+   *
    * @example
    * const posts = await cache.getOrSet(`posts:${userId}`, () => db.posts(userId), {
    *   ttl: '5m', grace: '1h', tags: [`user:${userId}`], lock: true, timeout: { soft: 100, hard: 2000 },
    * });
+   * const user = await cache.getOrSet(`user-by-email:${email}`, async (ctx) => {
+   *   const found = await db.users.byEmail(email);
+   *   if (!found) ctx.ttl = '10s';            // cache misses briefly
+   *   else ctx.tags.push(`user:${found.id}`); // invalidated with the user, whose id only the result knows
+   *   return found ?? null;
+   * });
    */
-  getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: CacheSetOptions): Promise<T> {
+  getOrSet<T>(key: string, loader: CacheLoader<T>, options?: CacheSetOptions): Promise<T> {
     let full: string;
     let o: CallOptions;
     try {
@@ -161,9 +174,9 @@ export class CacheNamespace {
       entries.map(({ key, loader, ...options }) =>
         this.getOrSet(
           key,
-          () => {
+          (ctx) => {
             loaded++;
-            return loader();
+            return loader(ctx);
           },
           options,
         ),
@@ -175,16 +188,19 @@ export class CacheNamespace {
   /**
    * Invalidates every entry carrying one of `tags`, in O(1) per tag whatever the number of
    * entries, atomically, on every instance. `user` also invalidates `user:1`. After it
-   * returns, this instance never serves an invalidated entry.
+   * returns, this instance never serves an invalidated entry. When Redis or the bus cannot be
+   * reached it resolves with `{ pending: true }`: it applies here, and is replayed as soon as
+   * Redis answers (`onUnreachable: 'throw'`: throws `RediskitInvalidationError` instead).
    *
    * @example
-   * await cache.invalidateTags(['user:1', 'org:7']);
+   * const { pending } = await cache.invalidateTags(['user:1', 'org:7']);
    */
-  async invalidateTags(tags: string | string[]): Promise<void> {
+  async invalidateTags(tags: string | string[], options?: InvalidateOptions): Promise<InvalidationOutcome> {
     const list = Array.isArray(tags) ? tags : [tags];
-    if (list.length === 0) return;
+    const onUnreachable = onUnreachableOf(options, this.engine.defaults);
+    if (list.length === 0) return { pending: false };
     TagVersions.expand(list);
-    await this.engine.invalidateTags(this.ref, [...new Set(list)]);
+    return this.engine.invalidateTags(this.ref, [...new Set(list)], onUnreachable);
   }
 
   /**
@@ -192,19 +208,20 @@ export class CacheNamespace {
    * one character (`v:?` matches `v:1`, `v:é` and `v::`), everything else is literal. SCAN on
    * every master, UNLINK in batches, and every instance drops them from memory, with the same
    * linear-time matcher. Returns how many Redis removed. Globs are at most 512 characters.
+   * When Redis or the bus cannot be reached: as `del` (pending, resolves with 0).
    *
    * @example
    * await cache.invalidatePattern('user:*');
    */
-  async invalidatePattern(glob: string): Promise<number> {
+  async invalidatePattern(glob: string, options?: InvalidateOptions): Promise<number> {
     if (typeof glob !== 'string' || glob.length === 0) throw new RediskitArgumentError('pattern', `must be a non-empty string, got ${JSON.stringify(glob)}`);
     if (glob.length > MAX_GLOB_LENGTH) throw new RediskitArgumentError('pattern', `must be at most ${MAX_GLOB_LENGTH} characters, got ${glob.length}`);
-    return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator));
+    return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator), onUnreachableOf(options, this.engine.defaults));
   }
 
-  /** Removes every key of this namespace (memory, Redis, other instances). */
-  async clear(): Promise<number> {
-    return this.engine.invalidatePattern(this.ref, this.ref.prefix + '*');
+  /** Removes every key of this namespace (memory, Redis, other instances); when Redis cannot be reached, as `del`. */
+  async clear(options?: InvalidateOptions): Promise<number> {
+    return this.engine.invalidatePattern(this.ref, this.ref.prefix + '*', onUnreachableOf(options, this.engine.defaults));
   }
 
   /**
@@ -215,18 +232,21 @@ export class CacheNamespace {
    * const rows = await cache.cacheQuery({ model: 'Post', operation: 'findMany', args: { where: { authorId } } },
    *   () => prisma.post.findMany({ where: { authorId } }), { ttl: '1m' });
    */
-  async cacheQuery<T>(query: QueryDescriptor, run: () => T | Promise<T>, options: CacheSetOptions = {}): Promise<T> {
+  async cacheQuery<T>(query: QueryDescriptor, run: CacheLoader<T>, options: CacheSetOptions = {}): Promise<T> {
     if (!query || typeof query.model !== 'string' || !query.model) throw new RediskitArgumentError('query.model', `must be a non-empty string, got ${JSON.stringify(query?.model)}`);
     if (typeof query.operation !== 'string' || !query.operation) throw new RediskitArgumentError('query.operation', `must be a non-empty string, got ${JSON.stringify(query.operation)}`);
     // Encoded parts: ('a:b', 'c') and ('a', 'b:c') must not share an entry.
     const key = `query:${encodeKeyPart(query.model)}:${encodeKeyPart(query.operation)}:${stableHash(query.args ?? null, { name: 'query.args', hint: 'pass plain data' })}`;
-    return this.getOrSet(key, run, { ...options, tags: [`model:${query.model}`, ...(options.tags ?? [])] });
+    const given = options.tags;
+    const model = `model:${query.model}`;
+    const tags = typeof given === 'function' ? (value: unknown) => [model, ...given(value)] : [model, ...(given ?? [])];
+    return this.getOrSet(key, run, { ...options, tags });
   }
 
-  /** Invalidates every `cacheQuery` result of `model`. */
-  async invalidateModel(model: string): Promise<void> {
+  /** Invalidates every `cacheQuery` result of `model` (when Redis cannot be reached: as `invalidateTags`). */
+  async invalidateModel(model: string, options?: InvalidateOptions): Promise<InvalidationOutcome> {
     if (typeof model !== 'string' || !model) throw new RediskitArgumentError('model', `must be a non-empty string, got ${JSON.stringify(model)}`);
-    return this.invalidateTags([`model:${model}`]);
+    return this.invalidateTags([`model:${model}`], options);
   }
 
   /**
@@ -257,7 +277,7 @@ export class CacheNamespace {
   }
 
   protected snapshot(): CacheStatsSnapshot {
-    const all = this.engine.stats.snapshot(!!this.engine.memory, !!this.engine.bus?.healthy);
+    const all = this.engine.stats.snapshot(this.engine.memory.layer !== undefined, !!this.engine.bus?.healthy);
     const queue = this.engine.writeBehind;
     return queue ? { ...all, writeBehind: { ...queue.stats(), pending: queue.size } } : all;
   }

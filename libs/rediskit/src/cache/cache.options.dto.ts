@@ -32,6 +32,11 @@ class WriteBehindOptionsDto {
   @IsOptional() @IsInt() @Min(1) maxQueue?: number;
 }
 
+class InvalidationOptionsDto {
+  @IsOptional() @IsIn(['queue', 'throw']) onUnreachable?: 'queue' | 'throw';
+  @IsOptional() @IsInt() @Min(1) maxPending?: number;
+}
+
 /** Validates the `cache` section of the module options (see `CacheOptions`). */
 export class CacheOptionsDto {
   @IsOptional() @IsDuration() defaultTtl?: Duration;
@@ -44,6 +49,7 @@ export class CacheOptionsDto {
   @IsOptional() @ValidateNested() @Type(() => LockOptionsDto) lock?: LockOptionsDto;
   @IsOptional() @check('isBeta', isBeta, 'must be a boolean or a positive number') earlyRefresh?: boolean | number;
   @IsOptional() @ValidateNested() @Type(() => WriteBehindOptionsDto) writeBehind?: WriteBehindOptionsDto;
+  @IsOptional() @ValidateNested() @Type(() => InvalidationOptionsDto) invalidation?: InvalidationOptionsDto;
   @IsOptional() @IsString() connection?: string;
   @IsOptional() @IsDuration() commandTimeout?: Duration;
 }

@@ -8,14 +8,71 @@ export interface LoaderTimeout {
   hard?: Duration;
 }
 
+/**
+ * What a decorator's `adapt` function decides about the value a method produced (adaptive
+ * caching): `ttl`, `grace` and `staleIfError` replace the options for this value only (a
+ * grace or stale-if-error period chosen so is stored with the entry and used by every
+ * instance that reads it), `tags` are added to the entry's tags, and `skip: true` returns
+ * the value without storing it.
+ *
+ * @example
+ * const adapt = (user: User): CacheAdaptation => (user.plan === 'trial' ? { ttl: '30s' } : { tags: [`org:${user.orgId}`] });
+ */
+export interface CacheAdaptation {
+  ttl?: Duration;
+  grace?: Duration;
+  staleIfError?: Duration;
+  /** Added to the entry's tags. */
+  tags?: string[];
+  skip?: boolean;
+}
+
+/**
+ * Handed to a `getOrSet` loader: the options of this call, which the loader may change from
+ * the value it produces (adaptive caching). Fields start as the call's options (durations in
+ * ms, `tags` a copy of the call's tags); what the loader sets is validated when it returns,
+ * and a bad value fails the call with `RediskitArgumentError` naming it. A grace or
+ * stale-if-error period the loader sets is stored with the entry: every instance reading it
+ * uses that period rather than the one its own call gives.
+ *
+ * @example
+ * await cache.getOrSet(`rate:${pair}`, async (ctx) => {
+ *   const quote = await api.quote(pair);
+ *   if (quote.stale) ctx.skip();            // returned, not stored
+ *   else ctx.ttl = quote.market === 'open' ? '5s' : '1h';
+ *   ctx.tags.push(`market:${quote.market}`);
+ *   return quote;
+ * });
+ */
+export interface CacheLoaderContext {
+  /** Freshness of the value (default: the call's `ttl`). */
+  ttl: Duration;
+  /** Stale-while-revalidate period (default: the call's `grace`). */
+  grace: Duration;
+  /** Stale-if-error period (default: the call's `staleIfError`). */
+  staleIfError: Duration;
+  /** Tags of the value (default: a copy of the call's `tags`). */
+  tags: string[];
+  /** Return the value without storing it. */
+  skip(): void;
+}
+
+/** A `getOrSet` loader; it may ignore the context. */
+export type CacheLoader<T> = (ctx: CacheLoaderContext) => T | Promise<T>;
+
 /** Options of one `set` / `getOrSet` call; each falls back to the module's `cache` options. */
 export interface CacheSetOptions {
   /** Time to live in Redis (logical freshness). */
   ttl?: Duration;
   /** Time to live in the memory layer (never longer than what is left of `ttl`). */
   l1Ttl?: Duration;
-  /** Tags for `invalidateTags`; `user:1` is also invalidated by `user`. */
-  tags?: string[];
+  /**
+   * Tags for `invalidateTags`; `user:1` is also invalidated by `user`. A function of the value
+   * gives tags only the value knows (`(user) => [`user:${user.id}`]` for a lookup by e-mail):
+   * called with what the loader (or `set`) produced, checked against invalidations made while
+   * the loader ran (see docs/cache.md, tags known only after the load).
+   */
+  tags?: string[] | ((value: any) => string[]);
   /** Keep serving the value this long after `ttl` while one refresh runs (stale-while-revalidate). */
   grace?: Duration;
   /** Serve the expired value this long after `ttl` when the loader fails. */
@@ -30,6 +87,33 @@ export interface CacheSetOptions {
   earlyRefresh?: boolean | number;
   /** `getOrSet`: store the loaded value only when this returns true (`undefined` is never stored). */
   cacheIf?: (value: unknown) => boolean;
+}
+
+/**
+ * What an invalidation does when Redis (or the bus) cannot be reached: `'queue'` (default)
+ * applies it to this instance, keeps it and replays it as soon as Redis answers (the call
+ * resolves, telling it is pending); `'throw'` applies it to this instance and throws
+ * `RediskitInvalidationError` (the behaviour before auto-recovery).
+ */
+export type OnUnreachable = 'queue' | 'throw';
+
+/** Options of `del`, `invalidateTags`, `invalidatePattern`, `clear` and `invalidateModel`. */
+export interface InvalidateOptions {
+  /** Overrides `cache.invalidation.onUnreachable` for this call. */
+  onUnreachable?: OnUnreachable;
+}
+
+/**
+ * What `invalidateTags` (and `invalidateModel`, `HttpCacheService.invalidateTags`) resolve
+ * with: `pending` when Redis or the bus could not be reached and the invalidation waits to be
+ * replayed (it already applies to this instance).
+ *
+ * @example
+ * const { pending } = await cache.invalidateTags([`user:${id}`]);
+ * if (pending) audit.note('other instances will drop user ' + id + ' once Redis answers');
+ */
+export interface InvalidationOutcome {
+  pending: boolean;
 }
 
 /** Options of `get` / `has`. */
@@ -90,6 +174,16 @@ export interface CacheOptions {
     retries?: number;
     /** Most entries queued; `setBehind` waits for a flush beyond it (default 10 000). */
     maxQueue?: number;
+  };
+  /**
+   * Invalidations that cannot reach Redis or the bus (auto-recovery; see docs/cache.md, when
+   * Redis fails).
+   */
+  invalidation?: {
+    /** `'queue'` (default): keep and replay when Redis answers; `'throw'`: throw `RediskitInvalidationError`. */
+    onUnreachable?: OnUnreachable;
+    /** Most invalidations kept (keys, tags and patterns, each once; default 10 000); beyond, their namespaces are cleared when Redis answers. */
+    maxPending?: number;
   };
   /** Named connection to use (default: the default connection). */
   connection?: string;

@@ -50,6 +50,7 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
       defaults: resolveDefaults(options),
       memory: l1 === false ? false : { maxEntries: l1?.maxEntries ?? 10_000, maxBytes: l1?.maxBytes ?? 64 * 1024 * 1024, mode: l1?.mode ?? 'freeze' },
       tagHashKey: keyspace.key('cache-tags'),
+      cachePrefix: keyspace.key('cache') + keyspace.separator,
       busChannel: options.bus === false ? false : keyspace.key('cache-bus'),
       writeBehind: options.writeBehind ? new WriteBehindQueue(options.writeBehind, metrics) : undefined,
     });

@@ -18,6 +18,18 @@ describe('cache entry format', () => {
       }),
     );
   });
+  it('writes format 2 only for an entry that carries its grace and stale-if-error periods', () => {
+    const base = { payload: Buffer.from('"v"'), createdAt: 1, expiresAt: 2, retainUntil: 3, delta: 4, tags: new Map([['user:1', 7]]) };
+    expect(encodeEntry(base)[1]).toBe(1);
+    const windows = { ...base, grace: 60_000, staleIfError: 0 };
+    const bytes = encodeEntry(windows);
+    expect(bytes[1]).toBe(2);
+    expect(decodeEntry(bytes)).toEqual(windows);
+    const negative = Buffer.from(bytes);
+    negative.writeDoubleLE(-1, 32);
+    expect(decodeEntry(negative)).toBeUndefined();
+    expect(decodeEntry(bytes.subarray(0, 40))).toBeUndefined();
+  });
   it('does not mistake other bytes for an entry', () => {
     expect(decodeEntry(Buffer.from('{"plain":"json value written by someone else"}'))).toBeUndefined();
   });

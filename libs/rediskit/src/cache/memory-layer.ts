@@ -75,10 +75,10 @@ export class MemoryLayer {
   }
 
   /** Drops every key for which `match` is true (a scan of the memory layer). */
-  deleteWhere(match: (key: string) => boolean): number {
+  deleteWhere(match: (key: string, item: MemoryItem) => boolean): number {
     let n = 0;
-    for (const key of [...this.lru.keys()]) {
-      if (match(key)) {
+    for (const [key, item] of [...this.lru.entries()]) {
+      if (match(key, item)) {
         this.lru.delete(key);
         n++;
       }

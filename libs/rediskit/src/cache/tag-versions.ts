@@ -15,10 +15,17 @@ export type TagCheck = 'valid' | 'stale' | 'unknown';
  *
  * Versions are kept in memory while the invalidation bus keeps them current (`trustLocal`),
  * so a hit costs map lookups, not a round trip; otherwise they are read from Redis each time.
+ *
+ * A version is the number the hash's invalidation sequence had when the tag was last
+ * invalidated (see `bumpTagsScript`). `sequence` is the highest sequence number this instance
+ * has seen: a lower bound of the sequence now, read for free (no round trip) before a load
+ * whose tags are known only afterwards; see {@link settled}.
  */
 export class TagVersions {
   private readonly local = new LRUCache<string, number>({ max: 50_000 });
   private readonly fetching = new Map<string, Promise<number>>();
+  /** The highest invalidation sequence number seen (0: none yet). */
+  sequence = 0;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -79,6 +86,24 @@ export class TagVersions {
     return this.fetch(expanded);
   }
 
+  /**
+   * The versions of tags that became known after a load (its value's tags) when none of them
+   * was invalidated since the sequence was `since` (read before the load started), else
+   * undefined: an invalidation may have raced the load, whose value may then be older than
+   * the invalidation. A version at most `since` was set before the load began, and any later
+   * invalidation raises it above what is recorded, so the entry goes stale.
+   */
+  async settled(expanded: readonly string[], since: number): Promise<Map<string, number> | undefined> {
+    const versions = await this.current(expanded);
+    for (const version of versions.values()) if (version > since) return undefined;
+    return versions;
+  }
+
+  /** Reads the invalidation sequence (at boot: loads then know it before they start). */
+  async learnSequence(): Promise<void> {
+    this.observe(Number(await this.connection.run((c) => c.hget(this.hashKey, ''), this.budget)));
+  }
+
   /** Raises the versions of `tags` atomically; memory is updated before it returns. */
   async bump(tags: readonly string[]): Promise<Record<string, number>> {
     // Forget first: if Redis cannot be reached, entries with these tags must not be served from memory.
@@ -88,12 +113,13 @@ export class TagVersions {
     tags.forEach((tag, i) => {
       out[tag] = Number(versions[i]);
     });
-    this.apply(out);
+    this.apply(out, Number(versions[tags.length]));
     return out;
   }
 
-  /** Records versions learned from another instance (never lowers one). */
-  apply(versions: Record<string, number>): void {
+  /** Records versions (and the sequence) learned from another instance; never lowers one. */
+  apply(versions: Record<string, number>, sequence?: number): void {
+    if (sequence !== undefined) this.observe(sequence);
     for (const tag in versions) {
       const v = versions[tag];
       const known = this.local.get(tag);
@@ -101,7 +127,12 @@ export class TagVersions {
     }
   }
 
-  /** Forgets every version (the bus lost messages). */
+  /** A sequence number read from Redis or the bus (ignored unless it is higher). */
+  private observe(sequence: number): void {
+    if (Number.isSafeInteger(sequence) && sequence > this.sequence) this.sequence = sequence;
+  }
+
+  /** Forgets every version (the bus lost messages); the sequence stays a valid lower bound. */
   clear(): void {
     this.local.clear();
   }
@@ -109,9 +140,11 @@ export class TagVersions {
   private async fetch(tags: readonly string[]): Promise<Map<string, number>> {
     const missing = tags.filter((t) => !this.fetching.has(t));
     if (missing.length > 0) {
-      const pending = this.connection.run((c) => c.hmget(this.hashKey, ...missing), this.budget);
+      // The sequence comes along (field "", before the tags): read at most as late as the versions.
+      const pending = this.connection.run((c) => c.hmget(this.hashKey, '', ...missing), this.budget);
+      pending.then((values) => this.observe(Number(values[0])), () => undefined);
       missing.forEach((tag, i) => {
-        const one = pending.then((values) => Number(values[i] ?? 0));
+        const one = pending.then((values) => Number(values[i + 1] ?? 0));
         this.fetching.set(tag, one);
         one.then(
           (v) => {

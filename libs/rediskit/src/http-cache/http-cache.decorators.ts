@@ -74,7 +74,7 @@ function checkOptions(o: CacheResponseOptions): void {
   }
   // A response per user and one for everyone are opposite promises: the route must pick one.
   if (o.private && o.shared) throw new RediskitArgumentError('shared', 'cannot be combined with private: true');
-  for (const name of ['key', 'condition'] as const) {
+  for (const name of ['key', 'condition', 'adapt'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new RediskitArgumentError(name, `must be a function, got ${typeof o[name]}`);
   }
 }

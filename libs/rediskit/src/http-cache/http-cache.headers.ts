@@ -49,6 +49,40 @@ export function fillTags(tags: readonly string[], params: Record<string, string>
   return out;
 }
 
+/** True for a tag template naming the handler's result (`'product:{result.id}'`). */
+export function namesResult(tag: string): boolean {
+  return /\{result(?:\.[^{}]*)?\}/.test(tag);
+}
+
+/**
+ * Tags naming the handler's result, filled from it (`{result}`, `{result.owner.id}`) and from
+ * the route parameters (`{id}`); a tag whose value is missing, empty or not a string, number,
+ * bigint or boolean is left out, as `fillTags` leaves out a tag naming a missing parameter.
+ *
+ * @example
+ * fillResultTags(['product:{result.id}'], {}, { id: 7 })   // ['product:7']
+ */
+export function fillResultTags(tags: readonly string[], params: Record<string, string> | undefined, result: unknown): string[] {
+  const out: string[] = [];
+  for (const tag of tags) {
+    let missing = false;
+    const filled = tag.replace(/\{([^{}]+)\}/g, (_, name: string) => {
+      let v: unknown;
+      if (name === 'result' || name.startsWith('result.')) {
+        v = result;
+        for (const prop of name.split('.').slice(1)) v = v !== null && typeof v === 'object' && Object.hasOwn(v, prop) ? (v as Record<string, unknown>)[prop] : undefined;
+      } else v = params?.[name];
+      if (!['string', 'number', 'bigint', 'boolean'].includes(typeof v) || v === '') {
+        missing = true;
+        return '';
+      }
+      return String(v);
+    });
+    if (!missing) out.push(filled);
+  }
+  return out;
+}
+
 /** `Vary` with `names` added to what is already there (case-insensitive, no duplicates). */
 export function mergeVary(current: unknown, names: readonly string[]): string {
   const list = typeof current === 'string' && current ? current.split(',').map((s) => s.trim()).filter(Boolean) : [];

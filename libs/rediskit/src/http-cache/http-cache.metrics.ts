@@ -2,8 +2,11 @@ import type { CounterMetric, MetricsService } from '../metrics/metrics.service.j
 
 /** How a cached route answered: from the cache (fresh or stale), by running the handler, or without the cache. */
 export type HttpCacheResult = 'hit' | 'stale' | 'miss' | 'bypass';
-/** Why a handler's response was not stored (`invalid`: it would not pass the check a stored response gets when read). */
-export type SkipReason = 'status' | 'cookie' | 'stream' | 'size' | 'empty' | 'invalid';
+/**
+ * Why a handler's response was not stored (`invalid`: it would not pass the check a stored
+ * response gets when read; `adapt`: the route's `adapt` said `skip`).
+ */
+export type SkipReason = 'status' | 'cookie' | 'stream' | 'size' | 'empty' | 'invalid' | 'adapt';
 
 /**
  * Requests of one route template by result.
@@ -14,17 +17,17 @@ export type SkipReason = 'status' | 'cookie' | 'stream' | 'size' | 'empty' | 'in
 export type RouteCounts = Record<HttpCacheResult, number>;
 
 const RESULTS: HttpCacheResult[] = ['hit', 'stale', 'miss', 'bypass'];
-const SKIP_REASONS: SkipReason[] = ['status', 'cookie', 'stream', 'size', 'empty', 'invalid'];
-const INVALIDATION_OUTCOMES = ['ok', 'failed', 'hook_failed'] as const;
+const SKIP_REASONS: SkipReason[] = ['status', 'cookie', 'stream', 'size', 'empty', 'invalid', 'adapt'];
+const INVALIDATION_OUTCOMES = ['ok', 'pending', 'failed', 'hook_failed'] as const;
 
 /**
  * The response cache's counters, labelled by route template (`/products/:id`, never the
  * concrete URL) so cardinality stays bounded by the number of routes.
  *
  * - `http_cache_requests_total{route, result}`: hit | stale | miss | bypass
- * - `http_cache_not_stored_total{route, reason}`: status | cookie | stream | size | empty | invalid
+ * - `http_cache_not_stored_total{route, reason}`: status | cookie | stream | size | empty | invalid | adapt
  * - `http_cache_rejected_entries_total{route}`: stored responses that failed validation when read (read as misses)
- * - `http_cache_invalidations_total{outcome}`: ok | failed (server cache), hook_failed (onInvalidate)
+ * - `http_cache_invalidations_total{outcome}`: ok | pending (Redis unreachable: replayed when it answers) | failed (server cache), hook_failed (onInvalidate)
  *
  * Requests are counted in plain integers and handed to prom-client once a second and whenever
  * `stats()` is read: a labelled `inc` per hit costs a noticeable share of a cached response.

@@ -18,6 +18,21 @@ export type IdentifyFn = (request: any) => string | number | undefined | null;
 export type ResponseTags = string[] | ((request: any) => string[]);
 
 /**
+ * What a route's `adapt` function decides from the handler's result: `ttl` replaces the
+ * route's for this response (server cache, `s-maxage` unless the route sets `sMaxAge`),
+ * `tags` are added to the route's (and to `Surrogate-Key` / `Cache-Tag`), `skip: true` sends
+ * the response without storing it.
+ *
+ * @example
+ * const adapt = (body: Product): ResponseAdaptation => (body.draft ? { skip: true } : { tags: [`category:${body.categoryId}`] });
+ */
+export interface ResponseAdaptation {
+  ttl?: Duration;
+  tags?: string[];
+  skip?: boolean;
+}
+
+/**
  * Options of `@CacheResponse()`; each falls back to the module's `httpCache` section.
  *
  * @example
@@ -53,6 +68,16 @@ export interface CacheResponseOptions {
   staleWhileRevalidate?: Duration;
   /** Across instances, only one handler runs for a key (a short Redis lock; default `httpCache.lock`). */
   lock?: boolean;
+  /**
+   * Adaptive caching: decides from the handler's result (the value it returned, before
+   * serialization) and the request how the response is cached: `{ ttl, tags, skip }`. A
+   * `ttl` that is not a positive duration or tags that are not strings leave the response
+   * uncached (it is still sent) and are logged.
+   *
+   * @example
+   * @CacheResponse({ adapt: (page: Page) => ({ ttl: page.live ? '5s' : '1h', tags: page.items.map((i) => `item:${i.id}`) }) })
+   */
+  adapt?: (body: any, request: any) => ResponseAdaptation | undefined | null | void;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { CacheNamespace, CacheService } from '../cache/index.js';
+import type { CacheNamespace, CacheService, InvalidateOptions, InvalidationOutcome } from '../cache/index.js';
 import { RediskitArgumentError } from '../errors.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { RequestCredentials, type SessionTokenReader } from './http-cache.credentials.js';
@@ -52,26 +52,31 @@ export class HttpCacheService implements OnModuleDestroy {
   /**
    * Invalidates every cached response carrying one of `tags` (and their child tags: `product`
    * reaches `product:7`) on every instance, then calls `onInvalidate` with the tags as the
-   * `Surrogate-Key` header carries them. Throws `RediskitInvalidationError` when Redis cannot
-   * be reached (the hook is still called: the CDN can be purged regardless).
+   * `Surrogate-Key` header carries them. When Redis cannot be reached it resolves with
+   * `{ pending: true }`: this instance applies it at once and replays it to Redis and the
+   * other instances as soon as Redis answers (see `cache.invalidation`); with
+   * `onUnreachable: 'throw'` it throws `RediskitInvalidationError`. The hook is called either
+   * way: the CDN can be purged regardless.
    *
    * @example
    * await httpCache.invalidateTags(['product:7']);
    */
-  async invalidateTags(tags: string | string[]): Promise<void> {
+  async invalidateTags(tags: string | string[], options?: InvalidateOptions): Promise<InvalidationOutcome> {
     const list = [...new Set(Array.isArray(tags) ? tags : [tags])];
     if (list.some((t) => typeof t !== 'string' || t.length === 0)) throw new RediskitArgumentError('tags', `must be non-empty strings, got ${JSON.stringify(tags)}`);
-    if (list.length === 0) return;
+    if (list.length === 0) return { pending: false };
     let failure: unknown;
+    let outcome: InvalidationOutcome = { pending: false };
     try {
-      await this.store.invalidateTags(list);
-      this.metrics.invalidation('ok');
+      outcome = await this.store.invalidateTags(list, options);
+      this.metrics.invalidation(outcome.pending ? 'pending' : 'ok');
     } catch (e) {
       this.metrics.invalidation('failed');
       failure = e;
     }
     await this.purge(list);
     if (failure) throw failure;
+    return outcome;
   }
 
   /**

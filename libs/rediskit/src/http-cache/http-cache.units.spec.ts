@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { RediskitArgumentError, RediskitConfigError } from '../errors.js';
 import { validateModuleOptions } from '../redis-module.validation.js';
 import { CacheResponse, InvalidateTags } from './http-cache.decorators.js';
-import { advertisedTags, cacheControl, clientNoCache, fillTags, headerTag, mergeVary } from './http-cache.headers.js';
+import { advertisedTags, cacheControl, clientNoCache, fillResultTags, fillTags, headerTag, mergeVary, namesResult } from './http-cache.headers.js';
 import { RequestCredentials, hasCookie } from './http-cache.credentials.js';
 import { canonicalQuery, responseKey, splitTarget } from './http-cache.key.js';
 import { defaultIdentify, resolveHttpCacheSettings } from './http-cache.settings.js';
@@ -111,6 +111,15 @@ describe('headers', () => {
 
   it('fills {param} placeholders and drops tags whose parameter is missing', () => {
     expect(fillTags(['product:{id}', 'shop:{shop}:p:{id}', 'all'], { id: '7' })).toEqual(['product:7', 'all']);
+  });
+
+  it('fills tags naming the result from it and the route parameters, leaving out what is missing', () => {
+    expect(['item:{result.id}', 'x:{result}', 'shop:{shop}'].map(namesResult)).toEqual([true, true, false]);
+    const body = { id: 7, owner: { id: 'ann' }, empty: '', nested: { list: [1] } };
+    expect(fillResultTags(['item:{result.id}', 'owner:{result.owner.id}:{shop}', 'e:{result.empty}', 'n:{result.nested}', 'm:{result.missing}'], { shop: 's1' }, body)).toEqual(['item:7', 'owner:ann:s1']);
+    expect(fillResultTags(['v:{result}'], undefined, 'text')).toEqual(['v:text']);
+    expect(fillResultTags(['item:{result.id}'], undefined, null)).toEqual([]);
+    expect(fillResultTags(['p:{result.constructor}', 'q:{result.__proto__}'], undefined, {})).toEqual([]); // own properties only
   });
 
   it('merges Vary without duplicates', () => {
@@ -253,6 +262,8 @@ describe('stored response validation', () => {
     expect(problem({ at: Number.NaN })).toBe('time');
     expect(problem({ n: 7 })).toBe('load id');
     expect(problem({ g: ['a b'] })).toBe('tags');
+    expect(problem({ f: 30_000 })).toBeUndefined();
+    for (const f of [0, -1, Number.NaN, Infinity, '30s', 1e15]) expect(problem({ f })).toBe('ttl');
     for (const junk of [null, 'text', 42, [], [good]]) expect(storedResponseProblem(junk, limits)).toBe('shape');
   });
 

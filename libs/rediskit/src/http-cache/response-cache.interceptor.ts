@@ -1,6 +1,8 @@
 import { Injectable, Logger, StreamableFile, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { EMPTY, concatMap, lastValueFrom, of, type Observable } from 'rxjs';
+import type { CacheLoaderContext, CacheSetOptions } from '../cache/index.js';
 import { RediskitArgumentError } from '../errors.js';
+import { toPositiveMs } from '../options/duration.js';
 import type { InvalidationTag } from './http-cache.decorators.js';
 import { advertisedTags, clientNoCache, fillTags, mergeVary, secs } from './http-cache.headers.js';
 import { responseKey } from './http-cache.key.js';
@@ -15,7 +17,12 @@ import { storedResponseProblem } from './stored-response.validation.js';
 interface Produced {
   entry?: StoredResponse;
   passthrough: Observable<unknown>;
+  /** What the handler returned (for the route's `adapt`). */
+  body?: unknown;
 }
+
+/** What the route's `adapt` changed for one response: its ttl, its tags (all of them), or skip. */
+type Adapted = { ttl?: number; tags?: string[] } | 'skip';
 
 // Returned by the loader for a response that is not stored; concurrent callers then run their own handler.
 const UNCACHEABLE = Object.freeze({ uncacheable: true });
@@ -71,6 +78,8 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   private readonly checked = new WeakSet<object>();
   // Routes whose rejected entries were logged: once each, then only counted.
   private readonly warned = new Set<string>();
+  // Routes whose adapt function failed or returned a bad value, logged once each.
+  private readonly warnedAdapt = new Set<string>();
   private readonly logger = new Logger('ResponseCache');
 
   constructor(protected readonly httpCache: HttpCacheService) {}
@@ -156,7 +165,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       return this.personal(route, ex, next);
     }
     const options = { ttl: plan.ttl, tags, grace: plan.staleWhileRevalidate, lock: plan.lock, cacheIf: isStorable };
-    if (s.honorClientNoCache && clientNoCache(ex.header('cache-control'), ex.header('pragma'))) return this.refresh(plan, ex, next, key, options, route);
+    if (s.honorClientNoCache && clientNoCache(ex.header('cache-control'), ex.header('pragma'))) return this.refresh(plan, ex, next, key, options, route, req, tags);
 
     // A fresh entry is read first: cheaper than getOrSet (no per-call options to resolve),
     // and most requests of a cached route are hits. Misses and stale entries go to getOrSet.
@@ -175,11 +184,16 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     // Set once this request answers with a handler run of its own: a loader call that comes
     // later (a background refresh) must not run the handler a second time.
     let answered = false;
-    const loader = async () => {
+    const loader = async (ctx: CacheLoaderContext) => {
       if (answered) return UNCACHEABLE;
       running = this.produce(plan, ex, next, tags, route);
       own = await running;
-      return own.entry ?? UNCACHEABLE;
+      if (!own.entry || (!plan.adapt && !plan.resultTags)) return own.entry ?? UNCACHEABLE;
+      const adapted = this.adapted(plan, own, req, ex, tags, route);
+      if (adapted === 'skip') return UNCACHEABLE;
+      if (adapted.ttl !== undefined) ctx.ttl = adapted.ttl;
+      if (adapted.tags) ctx.tags = adapted.tags;
+      return own.entry;
     };
     let found: StoredResponse | typeof UNCACHEABLE;
     try {
@@ -205,10 +219,10 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       // request answers with its own handler run (the one refreshing behind, if it started).
       if (running) return this.send(ex, plan, await running, route);
       answered = true;
-      return this.refresh(plan, ex, next, key, options, route, tags);
+      return this.refresh(plan, ex, next, key, options, route, req, tags);
     }
     const now = Date.now();
-    const result: HttpCacheResult = now - entry.at >= plan.ttl ? 'stale' : 'hit';
+    const result: HttpCacheResult = now - entry.at >= (entry.f ?? plan.ttl) ? 'stale' : 'hit';
     this.httpCache.metrics.request(route, result);
     return this.respond(ex, plan, entry, result, now);
   }
@@ -219,12 +233,57 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     ex: HttpExchange,
     next: CallHandler,
     key: string,
-    options: object,
+    options: CacheSetOptions,
     route: string,
+    req: any,
     tags?: string[],
   ): Promise<Observable<unknown>> {
-    const own = await this.produce(plan, ex, next, tags, route, key, options);
+    const own = await this.produce(plan, ex, next, tags, route);
+    if (!own.entry) return own.passthrough;
+    const adapted = plan.adapt || plan.resultTags ? this.adapted(plan, own, req, ex, tags, route) : {};
+    if (adapted === 'skip') return own.passthrough;
+    const entry = own.entry;
+    await this.httpCache.store.set(key, entry, { ...options, ...adapted }).catch((e: Error) => this.logger.warn(`response not stored: ${e.message}`));
     return this.send(ex, plan, own, route);
+  }
+
+  /**
+   * Applies what the handler's result decides to the response it produced: tags naming the
+   * result, and the route's `adapt` (ttl, more tags, skip). The ttl (`f`, also in
+   * `Cache-Control`) and the tags (`g`, the tag headers) change on the entry, and what the
+   * cache must use is returned; 'skip' when `adapt` says so or what it returned is refused
+   * (logged once per route), counted as not stored. The entry is checked again, as it will be
+   * when read.
+   */
+  private adapted(plan: CachePlan, own: Produced, req: any, ex: HttpExchange, tags: string[] | undefined, route: string): Adapted {
+    const entry = own.entry!;
+    const out: { ttl?: number; tags?: string[] } = {};
+    try {
+      const more = plan.resultTags?.(ex.params(), own.body) ?? [];
+      const a = plan.adapt?.(own.body, req);
+      if (a?.skip) {
+        this.httpCache.metrics.skipped(route, 'adapt');
+        return 'skip';
+      }
+      if (a?.ttl !== undefined) entry.f = out.ttl = toPositiveMs(a.ttl, 'ttl');
+      if (a?.tags !== undefined) {
+        if (!Array.isArray(a.tags)) throw new RediskitArgumentError('tags', `must be an array of strings, got ${JSON.stringify(a.tags)}`);
+        more.push(...a.tags);
+      }
+      if (more.length > 0) entry.g = advertisedTags((out.tags = [...(tags ?? []), ...more]));
+    } catch (e) {
+      this.httpCache.metrics.skipped(route, 'adapt');
+      if (!this.warnedAdapt.has(route)) {
+        this.warnedAdapt.add(route);
+        this.logger.warn(`a response of ${route} is not cached: its adapt function or result tags failed or gave a bad value (${(e as Error).message}); further ones are counted in http_cache_not_stored_total{reason="adapt"}`);
+      }
+      return 'skip';
+    }
+    if (storedResponseProblem(entry, this.httpCache.limits) !== undefined) {
+      this.httpCache.metrics.skipped(route, 'invalid');
+      return 'skip';
+    }
+    return out;
   }
 
   /** True when a value read from the cache is a response this app could have stored; else counted and logged (once per route). */
@@ -263,17 +322,8 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   /**
    * Runs the handler and serializes its result once. Responses with a status outside the
    * stored ones, a cookie, a stream body or a body over `maxBodySize` pass through untouched.
-   * With `storeKey`, also stores the entry (the `honorClientNoCache` path).
    */
-  private async produce(
-    plan: CachePlan,
-    ex: HttpExchange,
-    next: CallHandler,
-    tags: string[] | undefined,
-    route: string,
-    storeKey?: string,
-    storeOptions?: object,
-  ): Promise<Produced> {
+  private async produce(plan: CachePlan, ex: HttpExchange, next: CallHandler, tags: string[] | undefined, route: string): Promise<Produced> {
     const value = await lastValueFrom(next.handle(), { defaultValue: NONE as unknown });
     if (value === NONE) return this.skip(route, 'empty', EMPTY);
     const passthrough = of(value);
@@ -299,10 +349,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     // What could not pass the read-side check is not stored: it would be rejected on every read.
     if (storedResponseProblem(entry, this.httpCache.limits) !== undefined) return this.skip(route, 'invalid', passthrough);
     this.checked.add(entry);
-    if (storeKey) {
-      await this.httpCache.store.set(storeKey, entry, storeOptions).catch((e: Error) => this.logger.warn(`response not stored: ${e.message}`));
-    }
-    return { entry, passthrough };
+    return { entry, passthrough, body: value };
   }
 
   private skip(route: string, reason: SkipReason, passthrough: Observable<unknown>): Produced {
@@ -327,7 +374,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     ex.setResponseHeader('x-cache', X_CACHE[result]);
     ex.setResponseHeader('age', secs(now - entry.at));
     ex.setResponseHeader('etag', entry.e);
-    ex.setResponseHeader('cache-control', plan.cacheControl);
+    ex.setResponseHeader('cache-control', entry.f === undefined ? plan.cacheControl : plan.cacheControlFor(entry.f));
     if (plan.vary.length > 0) ex.setResponseHeader('vary', mergeVary(ex.getResponseHeader('vary'), plan.vary));
     if (entry.g && this.httpCache.settings.tagHeaders) {
       ex.setResponseHeader('surrogate-key', entry.g.join(' '));

@@ -3,7 +3,7 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { toMs, toPositiveMs } from '../options/duration.js';
 import { CACHE_RESPONSE_KEY, INVALIDATE_TAGS_KEY, NO_CACHE_KEY } from './http-cache.constants.js';
 import type { InvalidationTag } from './http-cache.decorators.js';
-import { advertisedTags, cacheControl, fillTags } from './http-cache.headers.js';
+import { advertisedTags, cacheControl, fillResultTags, fillTags, namesResult } from './http-cache.headers.js';
 import type { CacheResponseOptions } from './http-cache.options.js';
 import { lower, type HttpCacheSettings } from './http-cache.settings.js';
 
@@ -19,6 +19,10 @@ export interface CachePlan {
   /** Header names for `Vary` (as given). */
   vary: string[];
   cacheControl: string;
+  /** `Cache-Control` of a response whose ttl the route's `adapt` chose. */
+  cacheControlFor: (ttl: number) => string;
+  /** Decides from the handler's result how its response is cached (`@CacheResponse({ adapt })`). */
+  adapt: CacheResponseOptions['adapt'];
   statuses: Set<number> | undefined;
   key: ((request: any) => string) | undefined;
   condition: ((request: any) => boolean) | undefined;
@@ -26,6 +30,8 @@ export interface CachePlan {
   tags: (request: any, params: Record<string, string> | undefined) => string[] | undefined;
   /** Tags as the headers list them, when they do not depend on the request. */
   staticHeaderTags: string[] | undefined;
+  /** Tags naming the handler's result (`'product:{result.id}'`), filled once it answered. */
+  resultTags: ((params: Record<string, string> | undefined, body: unknown) => string[]) | undefined;
   /** The route template, once known, for a handler mounted on one path (the metric label). */
   route: string | undefined;
   /** False for a handler mounted on several paths: its template is read on every request. */
@@ -63,11 +69,18 @@ function cachePlan(o: CacheResponseOptions, s: HttpCacheSettings): CachePlan {
   const swr = o.staleWhileRevalidate !== undefined ? toMs(o.staleWhileRevalidate, 'staleWhileRevalidate') : s.staleWhileRevalidate;
   const isPrivate = o.private ?? false;
   const maxAge = o.maxAge !== undefined ? toMs(o.maxAge, 'maxAge') : s.maxAge;
-  const sMaxAge = o.sMaxAge !== undefined ? toMs(o.sMaxAge, 'sMaxAge') : ttl;
+  const givenSMaxAge = o.sMaxAge !== undefined ? toMs(o.sMaxAge, 'sMaxAge') : undefined;
+  const sMaxAge = givenSMaxAge ?? ttl;
   const vary = [...new Set([...s.varyBy, ...(o.varyBy ?? [])].map((h) => h.toLowerCase()))].map((h) => o.varyBy?.find((g) => g.toLowerCase() === h) ?? h);
-  const given = o.tags;
+  let given = o.tags;
   let tags: CachePlan['tags'] = () => undefined;
   let staticHeaderTags: string[] | undefined;
+  let resultTags: CachePlan['resultTags'];
+  if (Array.isArray(given) && given.some(namesResult)) {
+    const ofResult = given.filter(namesResult);
+    resultTags = (params, body) => fillResultTags(ofResult, params, body);
+    given = given.filter((t) => !namesResult(t));
+  }
   if (typeof given === 'function') {
     tags = (req) => {
       const list = given(req);
@@ -93,11 +106,14 @@ function cachePlan(o: CacheResponseOptions, s: HttpCacheSettings): CachePlan {
     varyBy: lower(vary),
     vary,
     cacheControl: cacheControl(isPrivate, maxAge, sMaxAge, swr),
+    cacheControlFor: (adapted) => cacheControl(isPrivate, maxAge, givenSMaxAge ?? adapted, swr),
+    adapt: o.adapt,
     statuses: s.statuses,
     key: o.key,
     condition: o.condition,
     tags,
     staticHeaderTags,
+    resultTags,
     route: undefined,
     singlePath: true,
   };

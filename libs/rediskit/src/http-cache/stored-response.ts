@@ -27,6 +27,8 @@ export interface StoredResponse {
   e: string;
   /** The tags as the headers list them. */
   g?: string[];
+  /** Freshness in ms when the route's `adapt` chose it (else the route's ttl). */
+  f?: number;
 }
 
 /** A body serialized for sending and storing. */

@@ -1,3 +1,5 @@
+import { MAX_DURATION_MS } from '../options/duration.js';
+
 /** What a stored response may hold: the limits the interceptor stores by. */
 export interface StoredResponseLimits {
   /** Status codes that are stored (`undefined`: every 2xx). */
@@ -50,6 +52,7 @@ export function storedResponseProblem(value: unknown, limits: StoredResponseLimi
       if (Array.isArray(v) ? v.length === 0 || v.length > MAX_VALUES_PER_HEADER || !v.every(headerValue) : !headerValue(v)) return 'header value';
     }
   }
+  if (e.f !== undefined && !(typeof e.f === 'number' && Number.isFinite(e.f) && e.f > 0 && e.f <= MAX_DURATION_MS)) return 'ttl';
   if (e.g !== undefined && !(Array.isArray(e.g) && e.g.length <= MAX_TAGS && e.g.every((t) => typeof t === 'string' && TAG.test(t)))) return 'tags';
   return undefined;
 }
