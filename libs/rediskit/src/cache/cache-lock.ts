@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisConnection } from '../connection/redis-connection.js';
-import { cacheUnlockScript } from './unlock.lua.js';
+import { cacheUnlockScript } from './cache-unlock.lua.js';
 
 /**
  * The short lock behind `getOrSet(..., { lock: true })`: SET NX PX, released by a

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { RediskitArgumentError } from '../errors.js';
-import { bumpTagsScript } from './bump-tags.lua.js';
+import { bumpTagsScript } from './cache-bump-tags.lua.js';
 
 /** Result of checking an entry's tag versions against what this instance knows. */
 export type TagCheck = 'valid' | 'stale' | 'unknown';
