@@ -21,11 +21,11 @@ export type CapabilitySection = Exclude<keyof RedisModuleOptions, 'connection' |
  *   providers: [{ provide: LockService, useFactory: ..., inject: [...] }],
  * });
  */
-export interface Capability<S extends CapabilitySection = CapabilitySection> {
+export interface Capability<S extends CapabilitySection = CapabilitySection, D extends object = object> {
   /** Its section in the module options (also its name). */
   readonly section: S;
-  /** A class-validator class that validates the section at boot. */
-  readonly optionsDto?: new () => object;
+  /** A class-validator class that validates the section at boot; it declares every option. */
+  readonly optionsDto?: new () => D;
   /**
    * The named connections the section uses, by option path (default: its `connection`
    * option): boot fails when one is not configured.
@@ -37,7 +37,16 @@ export interface Capability<S extends CapabilitySection = CapabilitySection> {
   readonly providers: Provider[];
 }
 
+type SectionOptions<S extends CapabilitySection> = NonNullable<RedisModuleOptions[S]>;
+
+// An option the validation class does not declare would pass unchecked: the compiler names it.
+type EveryOptionValidated<S extends CapabilitySection, D> = [Exclude<keyof SectionOptions<S>, keyof D>] extends [never]
+  ? unknown
+  : { optionsDto: { optionsWithoutValidation: Exclude<keyof SectionOptions<S>, keyof D> } };
+
 /** Declares a capability (see {@link Capability}). */
-export function defineCapability<S extends CapabilitySection>(capability: Capability<S>): Capability<S> {
+export function defineCapability<S extends CapabilitySection, D extends object>(
+  capability: Capability<S, D> & EveryOptionValidated<S, D>,
+): Capability<S, D> {
   return Object.freeze(capability);
 }

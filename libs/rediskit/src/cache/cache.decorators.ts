@@ -13,6 +13,7 @@ export interface CacheableOptions extends Omit<CacheSetOptions, 'tags' | 'cacheI
    * The key; default `ClassName.method:<hash of the arguments>` (see `stableHash`: arguments it
    * cannot represent faithfully, such as a RegExp or a class instance, fail the call with
    * `RediskitArgumentError` asking for an explicit key).
+   * @default `ClassName.method:<hash of the arguments>`
    */
   key?: CacheKeyTemplate;
   /**
@@ -20,13 +21,14 @@ export interface CacheableOptions extends Omit<CacheSetOptions, 'tags' | 'cacheI
    * may also name the result (`'user:{result.id}'`), for what only the result knows; they are
    * rendered once the method returned (left out when it returned `null`), and checked against
    * invalidations made while it ran.
+   * @default none
    */
   tags?: CacheTagsTemplate;
-  /** Namespace of the entry (default: the `default` namespace). */
+  /** Namespace of the entry. @default the `default` namespace */
   namespace?: string;
-  /** Use the cache for this call only when it returns true; otherwise just call the method. */
+  /** Use the cache for this call only when it returns true; otherwise just call the method. @default always */
   condition?: (...args: any[]) => boolean;
-  /** Do not store the result when it returns true (`undefined` results are never stored). */
+  /** Do not store the result when it returns true (`undefined` results are never stored). @default never */
   unless?: (result: any, ...args: any[]) => boolean;
   /**
    * Adaptive caching: decides from the result how it is cached (`ttl`, `grace`,
@@ -35,21 +37,24 @@ export interface CacheableOptions extends Omit<CacheSetOptions, 'tags' | 'cacheI
    *
    * @example
    * @Cacheable({ key: 'quote:{0}', adapt: (q: Quote) => ({ ttl: q.marketOpen ? '5s' : '1h' }) })
+   * @default none: the options as given
    */
   adapt?: (result: any, ...args: any[]) => CacheAdaptation | undefined | null | void;
 }
 
 /** Options of {@link CacheEvict}. */
 export interface CacheEvictOptions {
-  /** Keys to delete (templates may use `{result...}` unless `beforeInvocation`). */
+  /** Keys to delete (templates may use `{result...}` unless `beforeInvocation`). @default none */
   keys?: CacheKeyTemplate | CacheKeyTemplate[];
-  /** Tags to invalidate. */
+  /** Tags to invalidate. @default none */
   tags?: CacheTagsTemplate;
-  /** Clear the whole namespace. */
+  /** Clear the whole namespace. @default false */
   allEntries?: boolean;
-  /** Evict before the method runs (and even if it throws); default after it succeeds. */
+  /** Evict before the method runs (and even if it throws). @default after it succeeds */
   beforeInvocation?: boolean;
+  /** Namespace of the entries. @default the `default` namespace */
   namespace?: string;
+  /** Evict only when this returns true. @default always */
   condition?: (...args: any[]) => boolean;
 }
 

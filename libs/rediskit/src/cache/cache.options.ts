@@ -2,9 +2,9 @@ import type { Duration } from '../options/duration.js';
 
 /** Soft and hard limits for a `getOrSet` loader. A plain duration is the hard limit. */
 export interface LoaderTimeout {
-  /** After this long, serve a stale value (if there is one) while the loader keeps running. */
+  /** After this long, serve a stale value (if there is one) while the loader keeps running. @default none */
   soft?: Duration;
-  /** After this long, give up: serve stale or throw `RediskitLoaderTimeoutError`. */
+  /** After this long, give up: serve stale or throw `RediskitLoaderTimeoutError`. @default none */
   hard?: Duration;
 }
 
@@ -62,30 +62,31 @@ export type CacheLoader<T> = (ctx: CacheLoaderContext) => T | Promise<T>;
 
 /** Options of one `set` / `getOrSet` call; each falls back to the module's `cache` options. */
 export interface CacheSetOptions {
-  /** Time to live in Redis (logical freshness). */
+  /** Time to live in Redis (logical freshness). @default `cache.defaultTtl` */
   ttl?: Duration;
-  /** Time to live in the memory layer (never longer than what is left of `ttl`). */
+  /** Time to live in the memory layer (never longer than what is left of `ttl`). @default `cache.l1.ttl` */
   l1Ttl?: Duration;
   /**
    * Tags for `invalidateTags`; `user:1` is also invalidated by `user`. A function of the value
    * gives tags only the value knows (`(user) => [`user:${user.id}`]` for a lookup by e-mail):
    * called with what the loader (or `set`) produced, checked against invalidations made while
    * the loader ran (see docs/cache.md, tags known only after the load).
+   * @default none
    */
   tags?: string[] | ((value: any) => string[]);
-  /** Keep serving the value this long after `ttl` while one refresh runs (stale-while-revalidate). */
+  /** Keep serving the value this long after `ttl` while one refresh runs (stale-while-revalidate). @default `cache.grace` */
   grace?: Duration;
-  /** Serve the expired value this long after `ttl` when the loader fails. */
+  /** Serve the expired value this long after `ttl` when the loader fails. @default `cache.staleIfError` */
   staleIfError?: Duration;
-  /** Loader time limits (soft: serve stale, hard: give up). */
+  /** Loader time limits (soft: serve stale, hard: give up). @default `cache.timeout` */
   timeout?: Duration | LoaderTimeout;
-  /** Neither read nor write the memory layer. */
+  /** Neither read nor write the memory layer. @default false */
   skipL1?: boolean;
-  /** Across instances, only one loader runs for a key (a short Redis lock); others wait for its value. */
+  /** Across instances, only one loader runs for a key (a short Redis lock); others wait for its value. @default false */
   lock?: boolean;
-  /** Probabilistic early refresh (XFetch): `true` (beta 1) or a beta; larger refreshes earlier. */
+  /** Probabilistic early refresh (XFetch): `true` (beta 1) or a beta; larger refreshes earlier. @default `cache.earlyRefresh` */
   earlyRefresh?: boolean | number;
-  /** `getOrSet`: store the loaded value only when this returns true (`undefined` is never stored). */
+  /** `getOrSet`: store the loaded value only when this returns true (`undefined` is never stored). @default always */
   cacheIf?: (value: unknown) => boolean;
 }
 
@@ -99,7 +100,7 @@ export type OnUnreachable = 'queue' | 'throw';
 
 /** Options of `del`, `invalidateTags`, `invalidatePattern`, `clear` and `invalidateModel`. */
 export interface InvalidateOptions {
-  /** Overrides `cache.invalidation.onUnreachable` for this call. */
+  /** What this call does when Redis cannot be reached. @default `cache.invalidation.onUnreachable` */
   onUnreachable?: OnUnreachable;
 }
 
@@ -118,6 +119,7 @@ export interface InvalidationOutcome {
 
 /** Options of `get` / `has`. */
 export interface CacheGetOptions {
+  /** Read Redis, not the memory layer. @default false */
   skipL1?: boolean;
 }
 
@@ -126,53 +128,54 @@ export type PersistFn = (batch: { key: string; namespace: string; value: unknown
 
 /** The `cache` section of the module options. Everything is optional. */
 export interface CacheOptions {
-  /** TTL when a call gives none (default `'1m'`). */
+  /** TTL when a call gives none. @default `'1m'` */
   defaultTtl?: Duration;
-  /** The memory layer; `false` turns it off. */
+  /** The memory layer; `false` turns it off. @default on, with the defaults of its options */
   l1?:
     | false
     | {
-        /** Most entries kept (default 10 000). */
+        /** Most entries kept. @default 10 000 */
         maxEntries?: number;
-        /** Most bytes kept, counted as encoded size (default 64 MiB). */
+        /** Most bytes kept, counted as encoded size. @default 64 MiB */
         maxBytes?: number;
-        /** Default memory TTL (default: the entry's TTL). */
+        /** Default memory TTL. @default the entry's TTL */
         ttl?: Duration;
         /**
-         * How callers are kept from changing cached values: `'freeze'` (default) returns a deeply
-         * frozen shared value; `'clone'` decodes a fresh copy on every hit.
+         * How callers are kept from changing cached values: `'freeze'` returns a deeply frozen
+         * shared value; `'clone'` decodes a fresh copy on every hit.
+         * @default `'freeze'`
          */
         mode?: 'freeze' | 'clone';
       };
-  /** Largest encoded value accepted (default 4 MiB); larger values throw `RediskitValueTooLargeError`. */
+  /** Largest encoded value accepted; larger values throw `RediskitValueTooLargeError`. @default 4 MiB */
   maxValueSize?: number;
-  /** Default grace (stale-while-revalidate) period; default none. */
+  /** Grace (stale-while-revalidate) period of every entry. @default 0: none */
   grace?: Duration;
-  /** Default stale-if-error period; default none. */
+  /** Stale-if-error period of every entry. @default 0: none */
   staleIfError?: Duration;
-  /** Default loader timeouts; default none. */
+  /** Loader timeouts of every `getOrSet`. @default none */
   timeout?: Duration | LoaderTimeout;
-  /** Cross-instance invalidation over pub/sub (default on). */
+  /** Cross-instance invalidation over pub/sub. @default on */
   bus?: boolean;
   /** The cross-instance stampede lock used with `lock: true`. */
   lock?: {
-    /** Lock lifetime, a bound on one load (default 10s). */
+    /** Lock lifetime, a bound on one load. @default 10s */
     ttl?: Duration;
-    /** How long other instances wait for the winner's value before loading themselves (default: lock ttl). */
+    /** How long other instances wait for the winner's value before loading themselves. @default lock ttl */
     wait?: Duration;
   };
-  /** Default early refresh (XFetch) beta; default off. */
+  /** Early refresh (XFetch) of every entry: `true` (beta 1) or a beta. @default false */
   earlyRefresh?: boolean | number;
   /** Write-behind queue used by `setBehind`. */
   writeBehind?: {
     persist: PersistFn;
-    /** Entries per persist call (default 100). */
+    /** Entries per persist call. @default 100 */
     batchSize?: number;
-    /** Flush at least this often (default 1s). */
+    /** Flush at least this often. @default 1s */
     flushInterval?: Duration;
-    /** Retries of a failed batch, exponential backoff (default 5). */
+    /** Retries of a failed batch, exponential backoff. @default 5 */
     retries?: number;
-    /** Most entries queued; `setBehind` waits for a flush beyond it (default 10 000). */
+    /** Most entries queued; `setBehind` waits for a flush beyond it. @default 10 000 */
     maxQueue?: number;
   };
   /**
@@ -180,16 +183,17 @@ export interface CacheOptions {
    * Redis fails).
    */
   invalidation?: {
-    /** `'queue'` (default): keep and replay when Redis answers; `'throw'`: throw `RediskitInvalidationError`. */
+    /** `'queue'`: keep and replay when Redis answers; `'throw'`: throw `RediskitInvalidationError`. @default `'queue'` */
     onUnreachable?: OnUnreachable;
-    /** Most invalidations kept (keys, tags and patterns, each once; default 10 000); beyond, their namespaces are cleared when Redis answers. */
+    /** Most invalidations kept (keys, tags and patterns, each once); beyond, their namespaces are cleared when Redis answers. @default 10 000 */
     maxPending?: number;
   };
-  /** Named connection to use (default: the default connection). */
+  /** Named connection to use. @default the default connection */
   connection?: string;
   /**
    * Time budget of each Redis call of this capability: it settles within it whatever the
-   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   * connection is doing. See docs/failure-modes.md.
+   * @default the connection's `commandTimeout`
    */
   commandTimeout?: Duration;
 }

@@ -5,17 +5,17 @@ import { jsonSerializer, msgpackSerializer, type Serializer } from './serializer
 import { inspectValue } from './value-walk.js';
 
 export interface CodecOptions {
-  /** `'json'` (default; plain values stay readable), `'msgpack'`, or your own {@link Serializer}. */
+  /** `'json'` (plain values stay readable), `'msgpack'`, or your own {@link Serializer}. @default `'json'` */
   serializer?: 'json' | 'msgpack' | Serializer;
   /** Compress payloads above a threshold. */
   compression?: CompressionOptions;
   /**
-   * Largest size in bytes a compressed payload may inflate to when it is read (default: the
-   * cache's `maxValueSize`, 4 MiB). Larger payloads are written uncompressed, so whatever the
-   * codec writes it can read back.
+   * Largest size in bytes a compressed payload may inflate to when it is read. Larger payloads
+   * are written uncompressed, so whatever the codec writes it can read back.
+   * @default the cache's `maxValueSize`, 4 MiB
    */
   maxInflatedSize?: number;
-  /** Deepest nesting of arrays, objects, Maps and Sets written or read (default 128, at most 1000). */
+  /** Deepest nesting of arrays, objects, Maps and Sets written or read. @default 128, at most 1000 */
   maxDepth?: number;
 }
 

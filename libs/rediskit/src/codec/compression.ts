@@ -14,7 +14,7 @@ export interface Compressor {
 
 export interface CompressionOptions {
   algorithm: 'gzip' | 'brotli' | Compressor;
-  /** Payloads of at least this many bytes are compressed (default 1024). */
+  /** Payloads of at least this many bytes are compressed. @default 1024 */
   threshold?: number;
 }
 

@@ -3,12 +3,13 @@ import { toPositiveMs, type Duration } from '../options/duration.js';
 import { RediskitCircuitOpenError, RediskitConnectionError, RediskitError } from '../errors.js';
 
 export interface CircuitBreakerOptions {
-  /** Consecutive failed calls (transport errors, timeouts) that open the circuit (default 5). */
+  /** Consecutive failed calls (transport errors, timeouts) that open the circuit. @default 5 */
   failureThreshold?: number;
   /**
-   * While open, how often the breaker probes Redis with a PING of its own (default 250 ms,
-   * jittered by ±25%); the first probe that answers closes the circuit. A connection that
-   * becomes ready again is probed at once.
+   * While open, how often the breaker probes Redis with a PING of its own (jittered by ±25%);
+   * the first probe that answers closes the circuit. A connection that becomes ready again is
+   * probed at once.
+   * @default 250 ms
    */
   recoveryTimeout?: Duration;
 }

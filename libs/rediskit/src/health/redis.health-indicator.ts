@@ -15,23 +15,23 @@ import { SentinelProbe } from './sentinel.probe.js';
 
 /** Options of {@link RedisHealthIndicator.isHealthy}; defaults come from the `health` module options. */
 export interface RedisHealthCheckOptions {
-  /** The named connection to check (default: the default connection). */
+  /** The named connection to check. @default the default connection */
   connection?: string;
-  /** Down when the whole check takes longer (default `health.timeout`, 1 s). */
+  /** Down when the whole check takes longer. @default `health.timeout`, 1 s */
   timeout?: Duration;
-  /** Down when PING takes longer than this many ms (default `health.maxLatencyMs`: off). */
+  /** Down when PING takes longer than this many ms. @default `health.maxLatencyMs`: off */
   maxLatencyMs?: number;
-  /** Down when used_memory / maxmemory reaches this under `noeviction` (default 0.95). */
+  /** Down when used_memory / maxmemory reaches this under `noeviction`. @default 0.95 */
   memoryThreshold?: number;
 }
 
 /** Options of {@link RedisHealthIndicator.roundTrip}. */
 export interface RoundTripOptions {
-  /** The named connection (default: the default connection). */
+  /** The named connection. @default the default connection */
   connection?: string;
-  /** The keyspace feature the health key lives in, e.g. `cache` or `session` (default `health`). */
+  /** The keyspace feature the health key lives in, e.g. `cache` or `session`. @default `health` */
   namespace?: string;
-  /** Down when the round trip takes longer (default `health.timeout`, 1 s). */
+  /** Down when the round trip takes longer. @default `health.timeout`, 1 s */
   timeout?: Duration;
 }
 

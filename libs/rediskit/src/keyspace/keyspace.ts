@@ -2,13 +2,13 @@ import { RediskitArgumentError } from '../errors.js';
 
 /** How keys are laid out. Every part is optional; empty parts are left out. */
 export interface KeyspaceOptions {
-  /** First segment of every key, e.g. the company or product (default `rk`). */
+  /** First segment of every key, e.g. the company or product. @default `rk` */
   prefix?: string;
-  /** The application name. */
+  /** The application name. @default none: left out of keys */
   app?: string;
-  /** The environment (`production`, `staging`...), so environments can share one Redis. */
+  /** The environment (`production`, `staging`...), so environments can share one Redis. @default none: left out of keys */
   env?: string;
-  /** Segment separator: one punctuation character (default `:`). */
+  /** Segment separator: one punctuation character. @default `:` */
   separator?: string;
 }
 

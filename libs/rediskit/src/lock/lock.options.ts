@@ -6,13 +6,13 @@ import { IsDuration } from '../options/is-duration.decorator.js';
 
 /** How `acquire` waits for a held lock. */
 export interface LockRetryOptions {
-  /** Retries after the first try: 0 tries once, `Infinity` retries until `maxWait` or the signal (default 3). */
+  /** Retries after the first try: 0 tries once, `Infinity` retries until `maxWait` or the signal. @default 3 */
   attempts?: number;
-  /** Pause between tries; shortened to the holder's remaining lease when that is sooner (default 100 ms). */
+  /** Pause between tries; shortened to the holder's remaining lease when that is sooner. @default 100 ms */
   delay?: Duration;
-  /** A random 0..jitter added to each pause so waiters do not retry in lockstep (default 50 ms). */
+  /** A random 0..jitter added to each pause so waiters do not retry in lockstep. @default 50 ms */
   jitter?: Duration;
-  /** Give up once this much time has passed since the first try (default: no limit). */
+  /** Give up once this much time has passed since the first try. @default no limit */
   maxWait?: Duration;
 }
 
@@ -23,17 +23,17 @@ export interface LockRetryOptions {
  * await locks.acquire('invoice:7', { ttl: '10s', retry: { attempts: 5, delay: 200 }, signal: AbortSignal.timeout(3000) });
  */
 export interface LockOptions {
-  /** Lease length (default `lock.defaultTtl`, 30 s). */
+  /** Lease length. @default `lock.defaultTtl`, 30 s */
   ttl?: Duration;
-  /** How to wait while the lock is held (default `lock.retry`). */
+  /** How to wait while the lock is held. @default `lock.retry` */
   retry?: LockRetryOptions;
-  /** Aborting it stops the waiting (`acquire` rejects with the signal's reason) and, in `withLock`, aborts the routine's signal. */
+  /** Aborting it stops the waiting (`acquire` rejects with the signal's reason) and, in `withLock`, aborts the routine's signal. @default none */
   signal?: AbortSignal;
 }
 
 /** Options of `withLock`: a {@link LockOptions} plus lease keeping. */
 export interface WithLockOptions extends LockOptions {
-  /** Extend the lease while the routine runs (default true). */
+  /** Extend the lease while the routine runs. @default true */
   autoExtend?: boolean;
 }
 
@@ -50,20 +50,22 @@ export interface RedlockOptions {
  * RedisModule.forRoot({ connection, lock: { defaultTtl: '15s', retry: { attempts: 5 } } })
  */
 export interface LockModuleOptions {
-  /** The named connection locks live on (default: the default connection). Ignored with `redlock`. */
+  /** The named connection locks live on; ignored with `redlock`. @default the default connection */
   connection?: string;
   /**
    * Time budget of each Redis call of this capability: it settles within it whatever the
-   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   * connection is doing. See docs/failure-modes.md.
+   * @default the connection's `commandTimeout`
    */
   commandTimeout?: Duration;
-  /** Lease length when a call gives none (default 30 s). */
+  /** Lease length when a call gives none. @default 30 s */
   defaultTtl?: Duration;
-  /** Retry policy when a call gives none (default `{ attempts: 3, delay: 100, jitter: 50 }`). */
+  /** Retry policy when a call gives none. @default `{ attempts: 3, delay: 100, jitter: 50 }` */
   retry?: LockRetryOptions;
   /**
    * Share of the TTL assumed lost to clock drift between Redis and this process; the local
-   * lease ends `ttl * driftFactor + 2 ms` before Redis' (default 0.01).
+   * lease ends `ttl * driftFactor + 2 ms` before Redis'.
+   * @default 0.01
    */
   driftFactor?: number;
   /** Lock on a majority of independent servers instead of one connection. */

@@ -9,11 +9,12 @@ import { LockService } from './lock.service.js';
 export interface WithLockDecoratorOptions {
   /** The resource: a template over the arguments (`'invoice:{0}'`, `'user:{1.id}'`) or a function `(...args) => string`. */
   key: LockKey;
-  /** Lease length (default `lock.defaultTtl`); extended automatically while the method runs. */
+  /** Lease length; extended automatically while the method runs. @default `lock.defaultTtl` */
   ttl?: Duration;
   /**
-   * While another holder has the lock: `false` (default) throws `LockNotAcquiredError` at
-   * once, `true` waits per the module's retry policy, a duration waits up to that long.
+   * While another holder has the lock: `false` throws `LockNotAcquiredError` at once, `true`
+   * waits per the module's retry policy, a duration waits up to that long.
+   * @default false
    */
   wait?: boolean | Duration;
 }

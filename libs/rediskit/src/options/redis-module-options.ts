@@ -20,16 +20,16 @@ export const DEFAULT_CONNECTION = 'default';
 export interface RedisModuleOptions {
   /** The default connection. */
   connection: RedisConnectionOptions;
-  /** Extra named connections, injectable with `@InjectRedis(name)`. */
+  /** Extra named connections, injectable with `@InjectRedis(name)`. @default none */
   connections?: Record<string, RedisConnectionOptions>;
   /** How keys are built: `prefix:app:env:feature:id`. */
   keyspace?: KeyspaceOptions;
   /** How values are encoded. */
   codec?: CodecOptions;
-  /** Fail fast while Redis is down; `false` turns it off. */
+  /** Fail fast while Redis is down; `false` turns it off. @default on, with the defaults of its options */
   circuitBreaker?: CircuitBreakerOptions | false;
   /** Prometheus metrics. */
   metrics?: MetricsOptions;
-  /** Upper bound for waiting on `ready` at boot; defaults to `connection.connectTimeout`. */
+  /** Upper bound for waiting on `ready` at boot, in ms. @default `connection.connectTimeout` */
   readyTimeout?: number;
 }

@@ -10,26 +10,33 @@ import { IsDuration } from '../options/is-duration.decorator.js';
  * RedisModule.forRoot({ connection, pubsub: { sharded: true, inbox: { maxLength: 500, retention: '3d' } } })
  */
 export interface PubSubOptions {
-  /** The named connection to publish and subscribe on (default: the default connection). */
+  /** The named connection to publish and subscribe on. @default the default connection */
   connection?: string;
   /**
    * Time budget of each Redis call of this capability: it settles within it whatever the
-   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   * connection is doing. See docs/failure-modes.md.
+   * @default the connection's `commandTimeout`
    */
   commandTimeout?: Duration;
   /**
    * On a cluster, use sharded pub/sub (SPUBLISH / SSUBSCRIBE): each channel lives on the shard
    * that owns its slot instead of being broadcast to every node. Pattern subscriptions are not
    * available then (Redis has no sharded PSUBSCRIBE). Ignored on a single Redis or Sentinel.
+   * @default false
    */
   sharded?: boolean;
-  /** Who sends, written into every envelope's `source` (default `hostname:pid`). */
+  /** Who sends, written into every envelope's `source`. @default `hostname:pid` */
   source?: string;
   /**
-   * Reconnect backoff of the subscriber connection (default 50 ms doubling up to 500 ms, with
-   * jitter), short so subscriptions come back soon after Redis does.
+   * Reconnect backoff of the subscriber connection (doubling, with jitter), short so
+   * subscriptions come back soon after Redis does.
    */
-  reconnect?: { baseDelay?: Duration; maxDelay?: Duration };
+  reconnect?: {
+    /** @default 50 ms */
+    baseDelay?: Duration;
+    /** @default 500 ms */
+    maxDelay?: Duration;
+  };
   /** The per-user inbox that `notifyUser` appends to. */
   inbox?: InboxOptions;
   /**
@@ -38,15 +45,16 @@ export interface PubSubOptions {
    * `RediskitMessageTooLargeError` and nothing is sent. Batches of small messages stay within it
    * too. Keep it well below the server's `client-output-buffer-limit pubsub` (32 MiB hard,
    * 8 MiB for 60 s by default): Redis drops a subscriber whose unread messages pass it.
+   * @default 1 MiB
    */
   maxMessageSize?: number;
 }
 
 /** How much of a user's notifications is kept for when they come back. */
 export interface InboxOptions {
-  /** Keep about this many newest messages per user (XADD MAXLEN ~, default 1000). */
+  /** Keep about this many newest messages per user (XADD MAXLEN ~). @default 1000 */
   maxLength?: number;
-  /** Keep messages this long (XTRIM MINID by Redis time, default `'7d'`). */
+  /** Keep messages this long (XTRIM MINID by Redis time). @default `'7d'` */
   retention?: Duration;
 }
 

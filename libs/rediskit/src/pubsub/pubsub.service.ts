@@ -23,7 +23,7 @@ import { UserInbox } from './user-inbox.js';
 
 /** Options of {@link PubSubService.publish}. */
 export interface PublishOptions {
-  /** The envelope `type` (default: the channel name). */
+  /** The envelope `type`. @default the channel name */
   type?: string;
 }
 

@@ -32,7 +32,7 @@ export type Unsubscribe = () => Promise<void>;
 
 /** Options of one subscription. */
 export interface SubscribeOptions {
-  /** Only messages whose envelope `type` equals this reach the handler. */
+  /** Only messages whose envelope `type` equals this reach the handler. @default every message */
   type?: string;
 }
 

@@ -10,9 +10,10 @@ export interface InboxFetchOptions {
   /**
    * Return messages after this id (exclusive; `'0'` for everything kept). Without it, the
    * messages after the last acknowledged one.
+   * @default the last acknowledged id
    */
   since?: string;
-  /** At most this many messages (default 100, at most 10 000). */
+  /** At most this many messages. @default 100, at most 10 000 */
   limit?: number;
 }
 

@@ -31,25 +31,26 @@ export type RateLimitKey =
  * @RateLimit({ name: 'burst', limit: 10, window: '1s', key: 'user' }, { name: 'daily', limit: 1000, window: '1d', key: 'user' })
  */
 export interface RateLimitRule extends RateLimitPolicy {
-  /** Default `'ip'`. */
+  /** @default `'ip'` */
   key?: RateLimitKey;
   /**
-   * `'route'` (default): each route has its own quota per client, like @nestjs/throttler.
+   * `'route'`: each route has its own quota per client, like @nestjs/throttler.
    * `'global'`: every route using a policy of this name shares the client's quota.
+   * @default `'route'`
    */
   scope?: 'route' | 'global';
 }
 
 /** Which rate-limit headers the guard writes. */
 export interface RateLimitHeaderOptions {
-  /** IETF `RateLimit` and `RateLimit-Policy` structured fields (default true). */
+  /** IETF `RateLimit` and `RateLimit-Policy` structured fields. @default true */
   standard?: boolean;
-  /** `X-RateLimit-Limit`, `-Remaining`, `-Reset` of the most constrained policy (default false). */
+  /** `X-RateLimit-Limit`, `-Remaining`, `-Reset` of the most constrained policy. @default false */
   legacy?: boolean;
   /**
    * Secret for the `pk` (partition key) parameter, an HMAC of the partition so it never shows a
-   * raw IP or user id. Set it to get the same `pk` from every instance; by default each
-   * process draws a random one.
+   * raw IP or user id. Set it to get the same `pk` from every instance.
+   * @default a random secret per process
    */
   partitionKeySecret?: string;
 }
@@ -61,22 +62,23 @@ export interface RateLimitHeaderOptions {
  * RedisModule.forRoot({ connection, rateLimit: { failure: 'memory', defaults: RateLimitPresets.API_DEFAULT, headers: { legacy: true } } })
  */
 export interface RateLimitOptions {
-  /** Named connection to use (default: the default connection). */
+  /** Named connection to use. @default the default connection */
   connection?: string;
   /**
    * Time budget of each Redis call of this capability: it settles within it whatever the
-   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   * connection is doing. See docs/failure-modes.md.
+   * @default the connection's `commandTimeout`
    */
   commandTimeout?: Duration;
-  /** What to decide when Redis cannot be asked (default `'open'`); policies may override it. */
+  /** What to decide when Redis cannot be asked; policies may override it. @default `'open'` */
   failure?: RateLimitFailurePolicy;
-  /** Rules `RateLimitGuard` applies to every route it guards (decorators override them by name). */
+  /** Rules `RateLimitGuard` applies to every route it guards (decorators override them by name). @default none */
   defaults?: RateLimitRule | RateLimitRule[];
-  /** `false` writes no rate-limit headers (429s still carry Retry-After). */
+  /** `false` writes no rate-limit headers (429s still carry Retry-After). @default on, with the defaults of its options */
   headers?: boolean | RateLimitHeaderOptions;
-  /** Prefix length IPv6 clients are grouped by (default 64: one customer's network). */
+  /** Prefix length IPv6 clients are grouped by. @default 64: one customer's network */
   ipv6Subnet?: number;
-  /** Header read by `key: 'apiKey'` (default `x-api-key`). */
+  /** Header read by `key: 'apiKey'`. @default `x-api-key` */
   apiKeyHeader?: string;
   /**
    * Resolves an API key to the account it belongs to, or `null` when the app does not know the
@@ -86,17 +88,18 @@ export interface RateLimitOptions {
    *
    * @example
    * apiKeys: async (key) => (await db.apiKeys.find(sha256(key)))?.accountId ?? null
+   * @default none: the key itself identifies the client
    */
   apiKeys?: (key: string, request: any) => string | number | null | undefined | Promise<string | number | null | undefined>;
   /**
    * Secret of the keyed hash (HMAC-SHA256) that names a partition's Redis keys (at least 16
-   * characters; give every instance the same). Default: a random secret the first instance
-   * stores in Redis (`…:ratelimit:key-secret`) and every instance reads.
+   * characters; give every instance the same).
+   * @default a random secret the first instance stores in Redis (`…:ratelimit:key-secret`) and every instance reads
    */
   keySecret?: string;
-  /** How `key: 'user'` finds the user id (default `req.user?.id ?? req.user?.sub`). */
+  /** How `key: 'user'` finds the user id. @default `req.user?.id ?? req.user?.sub` */
   user?: (request: any) => string | number | undefined | null;
-  /** Partitions the `memory` failure policy tracks per instance (default 10 000). */
+  /** Partitions the `memory` failure policy tracks per instance. @default 10 000 */
   memoryMaxKeys?: number;
 }
 

@@ -40,20 +40,20 @@ export interface RateLimitPolicy {
   limit: number;
   /** The window: ms or a string such as `'15m'`. */
   window: Duration;
-  /** Default `fixed-window`. */
+  /** How requests are counted. @default `'fixed-window'` */
   algorithm?: RateLimitAlgorithm;
-  /** Units one call consumes (default 1). */
+  /** Units one call consumes. @default 1 */
   cost?: number;
-  /** Bucket capacity for `token-bucket` and `gcra` (default `limit`): how many may come at once. */
+  /** Bucket capacity for `token-bucket` and `gcra`: how many may come at once. @default `limit` */
   burst?: number;
-  /** Once refused, refuse this key for this long (penalty box). */
+  /** Once refused, refuse this key for this long (penalty box). @default none */
   blockDuration?: Duration;
   /**
    * Names the policy: its keys, its metrics label and its item in the `RateLimit` headers.
-   * Unnamed policies are named after their algorithm, limit and window.
+   * @default a tag of the algorithm, the limit and the window, e.g. `fw-100-60000ms`
    */
   name?: string;
-  /** Overrides the module's failure policy for this policy. */
+  /** What to decide for this policy when Redis cannot be asked. @default `rateLimit.failure` */
   failure?: RateLimitFailurePolicy;
 }
 

@@ -8,21 +8,22 @@ import type { Session, SessionEvent } from './session.types.js';
  * session: { cookie: { name: '__Host-sid', sameSite: 'strict', persistent: false } }
  */
 export interface SessionCookieOptions {
-  /** Cookie name (default `sid`; `__Host-sid` is the strictest choice when served over HTTPS at `/`). */
+  /** Cookie name. @default `sid`; `__Host-sid` is the strictest choice when served over HTTPS at `/` */
   name?: string;
-  /** Hide the cookie from scripts (default true). */
+  /** Hide the cookie from scripts. @default true */
   httpOnly?: boolean;
-  /** Send only over HTTPS (default true). */
+  /** Send only over HTTPS. @default true */
   secure?: boolean;
-  /** `strict`, `lax` (default) or `none` (needs `secure`). */
+  /** `strict`, `lax` or `none` (needs `secure`). @default `lax` */
   sameSite?: 'strict' | 'lax' | 'none';
-  /** Default `/`. */
+  /** Cookie path. @default `/` */
   path?: string;
-  /** Leave unset to bind the cookie to this exact host. */
+  /** Leave unset to bind the cookie to this exact host. @default none */
   domain?: string;
   /**
-   * `false` (default): a browser-session cookie, gone when the browser closes (OWASP's advice).
+   * `false`: a browser-session cookie, gone when the browser closes (OWASP's advice).
    * `true`: the cookie carries `Expires` = the session's absolute deadline.
+   * @default false
    */
   persistent?: boolean;
 }
@@ -34,11 +35,11 @@ export interface SessionCookieOptions {
  * session: { binding: { userAgent: true, fingerprint: true } }
  */
 export interface SessionBindingOptions {
-  /** The request IP must equal the IP at creation (breaks on mobile networks; off by default). */
+  /** The request IP must equal the IP at creation (breaks on mobile networks). @default false */
   ip?: boolean;
-  /** The User-Agent header must equal the one at creation. */
+  /** The User-Agent header must equal the one at creation. @default false */
   userAgent?: boolean;
-  /** The device fingerprint (hash of `fingerprintHeaders`) must equal the one at creation. */
+  /** The device fingerprint (hash of `fingerprintHeaders`) must equal the one at creation. @default false */
   fingerprint?: boolean;
 }
 
@@ -59,18 +60,18 @@ export type RiskAssessor = (session: Session, request: unknown) => number | Prom
 export interface SessionStoreOptions {
   /**
    * Raw key prefix, as connect-redis' `prefix` (`'sess:'` reads keys connect-redis wrote).
-   * Default: the keyspace, `prefix:app:env:sess:<sid>`.
+   * @default the keyspace, `prefix:app:env:sess:<sid>`
    */
   prefix?: string;
-  /** Lifetime when the session cookie has no `expires`: ms, `'1d'`, or a function of the session (default 1 day). */
+  /** Lifetime when the session cookie has no `expires`: ms, `'1d'`, or a function of the session. @default 1 day */
   ttl?: Duration | ((session: unknown) => Duration);
-  /** `touch` does nothing (as connect-redis' `disableTouch`). */
+  /** `touch` does nothing (as connect-redis' `disableTouch`). @default false */
   disableTouch?: boolean;
-  /** Keys never expire (as connect-redis' `disableTTL`). */
+  /** Keys never expire (as connect-redis' `disableTTL`). @default false */
   disableTTL?: boolean;
-  /** SCAN COUNT for `all`, `ids`, `length`, `clear` (default 100). */
+  /** SCAN COUNT for `all`, `ids`, `length`, `clear`. @default 100 */
   scanCount?: number;
-  /** `{ parse, stringify }` (default JSON, as connect-redis). */
+  /** `{ parse, stringify }`. @default JSON, as connect-redis */
   serializer?: { parse(text: string): unknown; stringify(value: unknown): string };
 }
 
@@ -83,38 +84,44 @@ export interface SessionStoreOptions {
  *   cookie: { name: '__Host-sid', sameSite: 'strict' }, binding: { userAgent: true } } })
  */
 export interface SessionOptions {
-  /** Idle timeout: a session unused this long expires (rolling). Default: SESSION_TTL's default for NODE_ENV. */
+  /** Idle timeout: a session unused this long expires (rolling). @default `'24h'` in development, `'30m'` in production, `'5m'` in tests */
   ttl?: Duration;
-  /** Absolute timeout: no session lives longer than this after login, however active (default 12h, at least `ttl`). */
+  /** Absolute timeout: no session lives longer than this after login, however active. @default 12h, at least `ttl` */
   absoluteTimeout?: Duration;
-  /** At most one idle-timeout write per session per interval (default: ttl / 10, at most 1 minute). */
+  /** At most one idle-timeout write per session per interval. @default ttl / 10, at most 1 minute */
   touchInterval?: Duration;
-  /** Sessions per user; creating one more evicts the oldest (default: MAX_SESSIONS_PER_USER's default). */
+  /** Sessions per user; creating one more evicts the oldest. @default 10 in development, 5 in production and tests */
   maxPerUser?: number;
-  /** The named connection to use (default: the default connection). */
+  /** The named connection to use. @default the default connection */
   connection?: string;
   /**
    * Time budget of each Redis call of this capability: it settles within it whatever the
-   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   * connection is doing. See docs/failure-modes.md.
+   * @default the connection's `commandTimeout`
    */
   commandTimeout?: Duration;
   /** The session cookie. */
   cookie?: SessionCookieOptions;
-  /** Where the guard looks for the token, in order (default `['cookie', 'header']`; header = `Authorization: Bearer`). */
+  /** Where the guard looks for the token, in order. @default `['cookie', 'header']`; header = `Authorization: Bearer` */
   tokenSources?: ('cookie' | 'header')[];
   /** Optional binding to IP, user agent or device fingerprint. */
   binding?: SessionBindingOptions;
-  /** Headers hashed into the device fingerprint (default user-agent, accept-language, sec-ch-ua, sec-ch-ua-platform). */
+  /** Headers hashed into the device fingerprint. @default user-agent, accept-language, sec-ch-ua, sec-ch-ua-platform */
   fingerprintHeaders?: string[];
-  /** Scores each guarded request; see `riskThresholds`. */
+  /** Scores each guarded request; see `riskThresholds`. @default none: every score is 0 */
   riskAssessor?: RiskAssessor;
-  /** Score at or above `stepUp` needs a step-up verification (403); at or above `deny` is rejected (401). Defaults 0.5 and 0.8. */
-  riskThresholds?: { stepUp?: number; deny?: number };
-  /** Factors that satisfy a step-up (default: any factor marked with `markVerified`). */
+  /** What a risk score leads to. */
+  riskThresholds?: {
+    /** A score at or above it needs a step-up verification (403). @default 0.5 */
+    stepUp?: number;
+    /** A score at or above it is rejected (401). @default 0.8 */
+    deny?: number;
+  };
+  /** Factors that satisfy a step-up. @default any factor marked with `markVerified` */
   stepUpFactors?: string[];
   /** A class-validator class: session data is validated against it on create and update. */
   dataClass?: new () => object;
-  /** Called for every audit event (created, rotated, destroyed, evicted, rejected). */
+  /** Called for every audit event (created, rotated, destroyed, evicted, rejected). @default none */
   onEvent?: (event: SessionEvent) => void | Promise<void>;
   /** Options of the express-session store. */
   store?: SessionStoreOptions;

@@ -7,11 +7,13 @@ import type { Duration } from '../options/duration.js';
  * { ...sessions.clientOf(req), device: 'Firefox on Linux' }
  */
 export interface SessionClient {
-  /** A label chosen by the app ("iPhone", "Firefox on Linux"). */
+  /** A label chosen by the app ("iPhone", "Firefox on Linux"). @default none */
   device?: string;
+  /** The client's IP (what `binding.ip` compares). @default none */
   ip?: string;
+  /** The client's User-Agent (what `binding.userAgent` compares). @default none */
   userAgent?: string;
-  /** Hash of identifying request headers (see `SessionService.clientOf`). */
+  /** Hash of identifying request headers (see `SessionService.clientOf`). @default none */
   fingerprint?: string;
 }
 
@@ -57,7 +59,7 @@ export type SessionInfo = Omit<Session, 'data' | 'verified' | 'readAt' | 'revisi
  * await sessions.create(user.id, data, { ...sessions.clientOf(req), device: 'kiosk', ttl: '5m' });
  */
 export interface CreateSessionOptions extends SessionClient {
-  /** Idle timeout of this session (default: the module's `ttl`); never beyond the absolute timeout. */
+  /** Idle timeout of this session; never beyond the absolute timeout. @default `session.ttl` */
   ttl?: Duration;
 }
 
