@@ -9,7 +9,9 @@ import { RedisClock } from './redis-clock.js';
 import { deadlineWithin } from '../scripts/deadline.js';
 import { connectClient, createClient, describeConnection, type RedisClient } from './client.factory.js';
 import { connectionDefaults } from '../options/connection-defaults.js';
-import { RediskitConnectionError, RediskitTimeoutError } from '../errors.js';
+import { RediskitConnectionError } from '../errors.js';
+import { closeClient, readyWithin } from './client-lifecycle.js';
+import { guardClient, type GuardContext } from './client-guards.js';
 import { toMs } from '../options/duration.js';
 
 /** Connection-level changes for {@link RedisConnection.duplicate}. */
@@ -49,8 +51,9 @@ export class RedisConnection {
   private readonly duplicates = new Set<RedisClient>();
   private redirectClient?: RedisClient;
   private redirectScripts?: ScriptRunner;
-  private outage = false;
+  private readonly outage = { logged: false };
   private closed = false;
+  private readonly guards: GuardContext;
   /** How long a connect may take: `connectTimeout` of the options, else the NODE_ENV default. */
   readonly connectTimeout: number;
   /** How long waiting commands may go without a reply: `commandTimeout`, else the NODE_ENV default. */
@@ -66,6 +69,13 @@ export class RedisConnection {
     this.connectTimeout = toMs(options.connectTimeout ?? connectionDefaults().connectTimeout, 'connectTimeout');
     this.commandTimeout = toMs(options.commandTimeout ?? connectionDefaults().commandTimeout, 'commandTimeout');
     this.logger = new Logger(`Redis:${name}`);
+    this.guards = {
+      address: this.address,
+      logger: this.logger,
+      commandTimeout: this.commandTimeout,
+      reviveDelay: toMs(options.reconnect?.baseDelay ?? connectionDefaults().reconnectBaseDelay),
+      closed: () => this.closed,
+    };
     this.client = this.watch(createClient(name, options));
     this.breaker = new CircuitBreaker(name, breaker, () => this.ping(Math.min(this.commandTimeout, 1000)));
     this.client.on('ready', () => this.breaker.nudge());
@@ -255,137 +265,7 @@ export class RedisConnection {
     return this.redirectClient;
   }
 
-  // One log line per outage rather than one per reconnect attempt.
   private watch<C extends RedisClient>(client: C): C {
-    client.on('error', (err: Error) => {
-      if (this.outage) return;
-      this.outage = true;
-      this.logger.warn(`${this.address}: ${err.message}`);
-    });
-    client.on('ready', () => {
-      if (this.outage) this.logger.log(`${this.address}: connection restored`);
-      this.outage = false;
-    });
-    if (!(client instanceof Cluster)) this.bindReadyTimeout(client);
-    this.reviveIfEnded(client);
-    return client;
+    return guardClient(client, this.guards, this.outage);
   }
-
-  // ioredis ends a client for good in a few races: through Sentinel, a failover detected while
-  // the client is reconnecting makes its pending connect fail with "Connection is closed." and
-  // leaves it in `end`, never to reconnect. A client that was in service and that we did not
-  // close is started again, after the reconnect backoff's base delay.
-  private reviveIfEnded(client: RedisClient): void {
-    let served = false;
-    client.on('ready', () => (served = true));
-    client.on('end', () => {
-      if (!served || this.closed) return;
-      const delay = toMs(this.options.reconnect?.baseDelay ?? connectionDefaults().reconnectBaseDelay);
-      setTimeout(() => {
-        if (!this.closed && client.status === 'end') client.connect().catch(() => undefined);
-      }, delay).unref();
-    });
-  }
-
-  // A hung server (SIGSTOP, a stuck VM) still accepts TCP, so a reconnect "connects" and then
-  // waits forever for the ready check while queued commands wait with it. Dropping a socket
-  // that is not ready within commandTimeout turns that into failed attempts, which end in
-  // MaxRetriesPerRequest errors instead of a hang.
-  private bindReadyTimeout(client: Redis): void {
-    const timeout = this.commandTimeout;
-    let timer: NodeJS.Timeout | undefined;
-    const clear = () => clearTimeout(timer);
-    client.on('connect', () => {
-      clear();
-      timer = setTimeout(() => client.status === 'connect' && client.stream?.destroy(new Error(`not ready within ${timeout}ms`)), timeout);
-      timer.unref();
-    });
-    client.on('ready', clear);
-    client.on('close', () => {
-      clear();
-      // ioredis parks the commands in flight at a disconnect until the next `ready`, where with
-      // autoResendUnfulfilledCommands off it drops them unanswered; a hung server is never
-      // ready at all. Fail them now: they may or may not have run, the caller decides.
-      const internals = client as unknown as { prevCommandQueue?: { length: number; shift(): { command: { reject(e: Error): void } } } | null };
-      const parked = internals.prevCommandQueue;
-      if (!parked?.length) return;
-      internals.prevCommandQueue = null;
-      const error = new RediskitConnectionError(`Connection to ${this.address} lost before the reply`);
-      while (parked.length > 0) parked.shift().command.reject(error);
-    });
-  }
-}
-
-/**
- * Closes one client and resolves once it is closed, within about a second whatever Redis does.
- * A ready client gets QUIT, so replies in flight still arrive; any other is disconnected at
- * once (there is nothing to say goodbye to).
- */
-async function closeClient(client: RedisClient): Promise<void> {
-  if (client.status === 'end') return;
-  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
-  if (isFullyReady(client)) await client.quit().catch(() => client.disconnect());
-  else client.disconnect();
-  endIfIdle(client);
-  // Bounded by a timer that holds the event loop: an unref'd one let the process exit with
-  // this promise (and the caller's boot or shutdown) never settled.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([ended, new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
-  clearTimeout(timer);
-  // Only now: ioredis arms a timer on disconnect() that a closed socket never clears.
-  // Through Sentinel, ioredis keeps its failover detector's sentinel connections after QUIT
-  // (they reconnect forever once the sentinels go away): disconnect() is what closes them.
-  if ((client.status as string) !== 'end' || (client as Redis).options?.sentinels) client.disconnect();
-  endIfIdle(client);
-}
-
-// QUIT is sent to a live server only: a cluster reports `ready` while some node connections
-// are reconnecting, and QUIT queued on those would wait for a node that may never come back
-// (a node never used yet, `wait`, has nothing in flight and closes at once).
-function isFullyReady(client: RedisClient): boolean {
-  if (client.status !== 'ready') return false;
-  return !(client instanceof Cluster) || client.nodes().every((node) => node.status === 'ready' || node.status === 'wait');
-}
-
-// ioredis (6.0) does not finish a disconnect() made between two reconnect attempts: the timer
-// of the next attempt is cleared but, with no socket left to close, the client never reaches
-// `end`, and commands waiting in its offline queue never settle. Finish it as ioredis does
-// when a socket closes after disconnect(): status `end`, waiting commands rejected.
-function endIfIdle(client: RedisClient): void {
-  if (client instanceof Cluster || client.status !== 'reconnecting') return;
-  const internals = client as unknown as { reconnectTimeout?: unknown; setStatus?(s: string): void; flushQueue?(e: Error): void };
-  if (internals.reconnectTimeout || typeof internals.setStatus !== 'function' || typeof internals.flushQueue !== 'function') return;
-  internals.setStatus('end');
-  internals.flushQueue(new Error('Connection is closed.'));
-}
-
-// Waiters share one promise per client, settled by its next `ready` (or `end`).
-const readiness = new WeakMap<RedisClient, Promise<void>>();
-
-/** Resolves once `client` is ready; `RediskitTimeoutError` after `ms`, `RediskitConnectionError` if it ends. */
-function readyWithin(client: RedisClient, ms: number, address: string): Promise<void> {
-  if (client.status === 'end') return Promise.reject(new RediskitConnectionError(`Redis connection to ${address} is closed`));
-  let ready = readiness.get(client);
-  if (!ready) {
-    ready = new Promise<void>((resolve, reject) => {
-      const done = () => {
-        client.off('ready', onReady);
-        client.off('end', onEnd);
-        readiness.delete(client);
-      };
-      const onReady = () => (done(), resolve());
-      const onEnd = () => (done(), reject(new RediskitConnectionError(`Redis connection to ${address} is closed`)));
-      client.on('ready', onReady);
-      client.on('end', onEnd);
-    });
-    ready.catch(() => undefined);
-    readiness.set(client, ready);
-  }
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RediskitTimeoutError(`Redis at ${address} was not ready within ${ms}ms (${client.status})`)), ms);
-    ready.then(
-      () => (clearTimeout(timer), resolve()),
-      (error: unknown) => (clearTimeout(timer), reject(error)),
-    );
-  });
 }

@@ -4,7 +4,6 @@ import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { RedisRegistry } from '../connection/redis.registry.js';
 import { Keyspace } from '../keyspace/keyspace.js';
-import { firstKey, type CommandNamespaces } from '../metrics/command-namespace.js';
 import type { SlowCommand } from '../metrics/command.instrumentation.js';
 import { RedisConnectionMetrics } from '../metrics/connection.metrics.js';
 import { MetricsService, type CounterMetric, type GaugeMetric } from '../metrics/metrics.service.js';
@@ -13,20 +12,7 @@ import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { HEALTH_DEFAULTS, type MonitorOptions } from './health.options.js';
 import { alertsOf, type RedisAlert, type RedisSample } from './monitor.alerts.js';
-import { infoNumber, nodeAddress, parseInfo } from './redis-info.js';
-
-/** A SLOWLOG entry, reduced to what is safe to log: no arguments, no key, only its namespace. */
-export interface SlowlogEntry {
-  connection: string;
-  node: string;
-  id: number;
-  /** Lower-case command name. */
-  command: string;
-  namespace: string;
-  durationMs: number;
-  /** When Redis logged it (ms since epoch). */
-  at: number;
-}
+import { NodeSampler, type SlowlogEntry } from './node-sampler.js';
 
 /** The events of {@link RedisMonitor}. */
 export interface RedisMonitorEvents {
@@ -40,13 +26,6 @@ export interface RedisMonitorEvents {
   slow: (command: SlowCommand) => void;
   /** A new SLOWLOG entry on a node. */
   slowlog: (entry: SlowlogEntry) => void;
-}
-
-interface NodeState {
-  evictedKeys?: number;
-  hits?: number;
-  misses?: number;
-  slowlogId?: number;
 }
 
 // Repeated slow-command lines for the same command and namespace are folded for this long.
@@ -69,14 +48,13 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('RedisMonitor');
   private readonly events = new EventEmitter();
   private readonly options: MonitorOptions | false;
-  private readonly nodes = new Map<string, NodeState>();
+  private readonly sampler: NodeSampler;
   private readonly active = new Map<string, RedisAlert>();
   /** Connections whose alert series are exported (at 0 until raised). */
   private readonly alertSeries = new Set<string>();
   private readonly latestSamples = new Map<string, RedisSample>();
   private readonly slowLogged = new Map<string, { at: number; folded: number }>();
   private readonly stopSlow: () => void;
-  private readonly namespaces: CommandNamespaces;
   private timer?: NodeJS.Timeout;
   /** `health.monitor` is in the module options: sampling starts at boot. */
   private readonly configured: boolean;
@@ -109,7 +87,7 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
       alerts: metrics.counter('redis_alerts_total', 'Monitor alerts raised, by alert', ['connection', 'alert']),
       slowCommands: metrics.counter('redis_slow_commands_total', 'Commands of this application slower than slowOperationThreshold', ['connection', 'command', 'namespace']),
     };
-    this.namespaces = connectionMetrics.namespaces;
+    this.sampler = new NodeSampler(connectionMetrics.namespaces, this.options === false || this.options.slowlog !== false);
     this.stopSlow = this.options === false ? () => undefined : connectionMetrics.onSlow((c) => this.reportSlow(c));
   }
 
@@ -175,76 +153,17 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async sampleNode(connection: string, client: Redis): Promise<RedisSample> {
-    const node = nodeAddress(client);
-    const id = `${connection}|${node}`;
-    const state = this.nodes.get(id) ?? {};
-    const wantSlowlog = this.options === false || this.options.slowlog !== false;
-    const [info, slowlog] = await Promise.all([client.info(), wantSlowlog ? (client.call('SLOWLOG', 'GET', '128') as Promise<unknown[]>) : undefined]);
-    const f = parseInfo(info);
-    const num = (field: string) => infoNumber(f, field) ?? 0;
-
-    const evicted = num('evicted_keys');
-    const hits = num('keyspace_hits');
-    const misses = num('keyspace_misses');
-    // Counters go backwards after a restart or CONFIG RESETSTAT: count from zero again.
-    const delta = (now: number, before: number | undefined) => (before === undefined ? undefined : now >= before ? now - before : now);
-    const evictions = delta(evicted, state.evictedKeys) ?? 0;
-    const lookupHits = delta(hits, state.hits) ?? hits;
-    const lookups = lookupHits + (delta(misses, state.misses) ?? misses);
-    const newEntries = slowlog ? this.newSlowlogEntries(connection, node, slowlog, state) : [];
-    this.nodes.set(id, { ...state, evictedKeys: evicted, hits, misses });
-
-    const maxMemory = num('maxmemory');
-    const sample: RedisSample = {
-      connection,
-      node,
-      at: Date.now(),
-      usedMemory: num('used_memory'),
-      maxMemory,
-      memoryRatio: maxMemory > 0 ? num('used_memory') / maxMemory : null,
-      fragmentationRatio: num('mem_fragmentation_ratio'),
-      connectedClients: num('connected_clients'),
-      maxClients: num('maxclients'),
-      opsPerSec: num('instantaneous_ops_per_sec'),
-      evictions,
-      hitRatio: lookups > 0 ? lookupHits / lookups : null,
-      lookups,
-      slowlogEntries: newEntries.length,
-    };
+    const { sample, slowlog } = await this.sampler.sample(connection, client);
     this.record(sample);
-    for (const entry of newEntries) this.events.emit('slowlog', entry);
-    if (newEntries.length) {
-      const shown = newEntries.slice(0, 5).map((e) => `${e.command.toUpperCase()} on ${e.namespace} (${e.durationMs} ms)`);
-      this.logger.warn(`${newEntries.length} new SLOWLOG entries on ${node} (${connection}): ${shown.join(', ')}${newEntries.length > 5 ? ', ...' : ''}`);
+    for (const entry of slowlog) this.events.emit('slowlog', entry);
+    if (slowlog.length) {
+      const shown = slowlog.slice(0, 5).map((e) => `${e.command.toUpperCase()} on ${e.namespace} (${e.durationMs} ms)`);
+      this.logger.warn(`${slowlog.length} new SLOWLOG entries on ${sample.node} (${connection}): ${shown.join(', ')}${slowlog.length > 5 ? ', ...' : ''}`);
     }
-    this.latestSamples.set(id, sample);
+    this.latestSamples.set(`${connection}|${sample.node}`, sample);
     this.events.emit('sample', sample);
     this.evaluate(sample);
     return sample;
-  }
-
-  // SLOWLOG GET answers newest first: [id, unix seconds, micros, [command, ...args], client, name].
-  private newSlowlogEntries(connection: string, node: string, raw: unknown[], state: NodeState): SlowlogEntry[] {
-    const entries = raw as [number, number, number, (string | Buffer)[]][];
-    const newestId = entries.length ? Number(entries[0][0]) : (state.slowlogId ?? -1);
-    const first = state.slowlogId === undefined;
-    // The first sample only sets the baseline; ids restart from 0 when the server restarts.
-    const since = first ? newestId : newestId < state.slowlogId! ? -1 : state.slowlogId!;
-    state.slowlogId = newestId;
-    return entries
-      .filter(([id]) => Number(id) > since)
-      .map(([id, at, micros, args]) => {
-        const command = String(args[0] ?? '?').toLowerCase();
-        return {
-          connection,
-          node,
-          id: Number(id),
-          command,
-          namespace: this.namespaces.of(firstKey(command, args.slice(1))),
-          durationMs: Number(micros) / 1000,
-          at: Number(at) * 1000,
-        };
-      });
   }
 
   private record(s: RedisSample): void {
