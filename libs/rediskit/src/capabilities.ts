@@ -1,5 +1,6 @@
 import type { Capability } from './capability.js';
 import { cacheCapability } from './cache/cache.capability.js';
+import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
 import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
@@ -16,4 +17,5 @@ export const CAPABILITIES: readonly Capability[] = [
   lockCapability,
   pubsubCapability,
   healthCapability,
+  geoCapability,
 ] as Capability[];
