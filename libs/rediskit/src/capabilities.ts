@@ -6,6 +6,7 @@ import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
 import { pubsubCapability } from './pubsub/pubsub.capability.js';
 import { rateLimitCapability } from './rate-limit/rate-limit.capability.js';
+import { reservationCapability } from './reservation/reservation.capability.js';
 import { sessionCapability } from './session/session.capability.js';
 
 /** Every capability `RedisModule` composes. A new capability is its folder plus one line here. */
@@ -18,4 +19,5 @@ export const CAPABILITIES: readonly Capability[] = [
   pubsubCapability,
   healthCapability,
   geoCapability,
+  reservationCapability,
 ] as Capability[];

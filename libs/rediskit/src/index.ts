@@ -96,6 +96,11 @@ export type { GeoMember, NearbyOptions, GeoCollectionOptions } from './geo/geo.t
 export type { GeoUnit } from './geo/geo.arguments.js';
 export type { GeoOptions } from './geo/geo.options.js';
 
+// Reservations: stock with expiring holds.
+export { ReservationService } from './reservation/reservation.service.js';
+export type { Hold, HoldOutcome, ReserveOptions, SetStockOptions, StockLevel } from './reservation/reservation.types.js';
+export type { ReservationOptions } from './reservation/reservation.options.js';
+
 // Health, metrics and monitoring.
 export { RedisHealthIndicator, type RedisHealthCheckOptions, type RoundTripOptions, type RoundTripDetails, type RedisHealthResult, type RoundTripResult } from './health/redis.health-indicator.js';
 export { CacheHealthIndicator, SessionHealthIndicator } from './health/store.health-indicators.js';
