@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LockService } from 'nestjs-rediskit';
+import { LockService, ReservationService } from 'nestjs-rediskit';
 import request from 'supertest';
 import { ProductsRepository } from '../../apps/demo/src/catalog/products.repository.js';
 import { OrdersService, productLock } from '../../apps/demo/src/orders/orders.service.js';
@@ -191,6 +191,29 @@ describe('orders', () => {
     expect((await http.get('/products/1').expect(200)).body.stock).toBe(0);
   });
 
+  it('checkout holds the units in Redis first: six buyers for three units, three orders; a failed write gives its hold back', async () => {
+    const reservations = demo.app.get(ReservationService);
+    const cookies = await Promise.all(['alan@example.com', 'margaret@example.com', 'barbara@example.com'].map((email) => login(demo.url, email)));
+    await http.put('/products/5').set('Cookie', cookies[0]).send({ stock: 3 }).expect(200);
+    expect(await reservations.stock('product:5')).toEqual({ onHand: 3, held: 0, available: 3 });
+    const results = await Promise.all([...cookies, ...cookies].map((cookie) => http.post('/orders').set('Cookie', cookie).send({ productId: 5 })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 409, 409, 409]);
+    expect(results.filter((r) => r.status === 409).map((r) => r.body.error)).toEqual(['SOLD_OUT', 'SOLD_OUT', 'SOLD_OUT']);
+    expect((await http.get('/products/5').expect(200)).body.stock).toBe(0);
+    expect(await reservations.stock('product:5')).toEqual({ onHand: 0, held: 0, available: 0 });
+
+    // The write cannot happen (the product's lock stays taken past the 3 s wait): the hold is released.
+    await http.put('/products/5').set('Cookie', cookies[0]).send({ stock: 2 }).expect(200);
+    const blocker = await demo.app.get(LockService).acquire(productLock(5), { ttl: '10s' });
+    try {
+      const busy = await http.post('/orders').set('Cookie', cookies[1]).send({ productId: 5 }).expect(409);
+      expect(busy.body.error).toBe('BUSY');
+    } finally {
+      await blocker.release();
+    }
+    expect(await reservations.stock('product:5')).toEqual({ onHand: 2, held: 0, available: 2 });
+  });
+
   it('a holder whose lease ran out is refused by its stale fencing token', async () => {
     const locks = demo.app.get(LockService);
     const orders = demo.app.get(OrdersService);
@@ -326,6 +349,7 @@ describe('drivers (Redis GEO)', () => {
     await http.put('/drivers/x/location').send({ lat: 1 }).expect(400);
     await http.put('/drivers/bad*id/location').send({ lat: 1, lng: 1 }).expect(400);
     await http.get('/drivers/nearby').query({ lat: 52, lng: 13, km: 0 }).expect(400);
+    await http.put('/drivers/x/location').send({ lat: 89, lng: 0 }).expect(400); // beyond Redis GEO's ±85.05°
   });
 });
 

@@ -21,6 +21,8 @@ export const ACL_SUITES = [
   'test/rate-limit/standalone.int-spec.ts',
   'test/lock/lock.standalone.int-spec.ts',
   'test/pubsub/standalone.int-spec.ts',
+  'test/geo/geo.standalone.int-spec.ts',
+  'test/reservation/reservation.standalone.int-spec.ts',
   'test/health/health.int-spec.ts',
   'test/health/metrics.int-spec.ts',
   'test/http-cache/http-cache.e2e-spec.ts',

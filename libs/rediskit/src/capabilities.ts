@@ -1,10 +1,12 @@
 import type { Capability } from './capability.js';
 import { cacheCapability } from './cache/cache.capability.js';
+import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
 import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
 import { pubsubCapability } from './pubsub/pubsub.capability.js';
 import { rateLimitCapability } from './rate-limit/rate-limit.capability.js';
+import { reservationCapability } from './reservation/reservation.capability.js';
 import { sessionCapability } from './session/session.capability.js';
 
 /** Every capability `RedisModule` composes. A new capability is its folder plus one line here. */
@@ -16,4 +18,6 @@ export const CAPABILITIES: readonly Capability[] = [
   lockCapability,
   pubsubCapability,
   healthCapability,
+  geoCapability,
+  reservationCapability,
 ] as Capability[];

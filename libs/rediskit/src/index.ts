@@ -89,6 +89,18 @@ export type { Envelope } from './pubsub/pubsub.envelope.js';
 export type { UserInbox, InboxFetchOptions } from './pubsub/user-inbox.js';
 export type { PubSubOptions, InboxOptions } from './pubsub/pubsub.options.js';
 
+// Geo: positions that expire.
+export { GeoService } from './geo/geo.service.js';
+export type { GeoCollection } from './geo/geo.collection.js';
+export type { GeoMember, NearbyOptions, GeoCollectionOptions } from './geo/geo.types.js';
+export type { GeoUnit } from './geo/geo.arguments.js';
+export type { GeoOptions } from './geo/geo.options.js';
+
+// Reservations: stock with expiring holds.
+export { ReservationService } from './reservation/reservation.service.js';
+export type { Hold, HoldOutcome, ReserveOptions, SetStockOptions, StockLevel } from './reservation/reservation.types.js';
+export type { ReservationOptions } from './reservation/reservation.options.js';
+
 // Health, metrics and monitoring.
 export { RedisHealthIndicator, type RedisHealthCheckOptions, type RoundTripOptions, type RoundTripDetails, type RedisHealthResult, type RoundTripResult } from './health/redis.health-indicator.js';
 export { CacheHealthIndicator, SessionHealthIndicator } from './health/store.health-indicators.js';

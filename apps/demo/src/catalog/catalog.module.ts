@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CatalogController } from './catalog.controller.js';
 import { CatalogService } from './catalog.service.js';
+import { ProductStock } from './product-stock.js';
 import { ProductsRepository } from './products.repository.js';
 
-@Module({ controllers: [CatalogController], providers: [CatalogService, ProductsRepository], exports: [CatalogService, ProductsRepository] })
+@Module({ controllers: [CatalogController], providers: [CatalogService, ProductsRepository, ProductStock], exports: [CatalogService, ProductsRepository, ProductStock] })
 export class CatalogModule {}

@@ -5,7 +5,7 @@ import { DriverIdPipe } from './driver-id.pipe.js';
 import { DriverLocationDto, NearbyDriverDto, NearbyQueryDto } from './drivers.dto.js';
 import { DriversService } from './drivers.service.js';
 
-/** Real-time driver positions in Redis GEO. */
+/** Real-time driver positions (`GeoService`: Redis GEO, drivers drop out when they stop reporting). */
 @ApiTags('drivers')
 @Public()
 @Controller('drivers')

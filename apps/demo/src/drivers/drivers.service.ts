@@ -1,42 +1,39 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Keyspace, RedisRegistry } from 'nestjs-rediskit';
+import { GeoService, type GeoCollection } from 'nestjs-rediskit';
 import { DEMO_CONFIG, type DemoConfig } from '../config/demo.config.js';
-import { nearbyScript } from './nearby.lua.js';
-import { updateLocationScript } from './update-location.lua.js';
 import type { NearbyDriverDto } from './drivers.dto.js';
 
 /** A driver who has not reported for this long is no longer offered. */
-const STALE_AFTER_MS = 2 * 60_000;
+const STALE_AFTER = '2m';
 const MAX_RESULTS = 50;
 
 /**
- * Driver positions as a real-time cache: Redis GEO (GEOADD / GEOSEARCH) plus a "last seen"
- * sorted set, both under one hash tag so each operation is one script on a cluster too.
- * Positions are never written to the database: they are stale within seconds anyway.
+ * Driver positions as a real-time cache: a `GeoService` collection, whose members drop out
+ * when they stop reporting. Each call is one script on one Redis node (the collection is one
+ * hash tag). Positions are never written to the database: they are stale within seconds anyway.
  */
 @Injectable()
 export class DriversService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DriversService.name);
-  private readonly keys: [string, string];
+  private readonly drivers: GeoCollection;
   private simulation?: NodeJS.Timeout;
 
   constructor(
-    private readonly registry: RedisRegistry,
-    keyspace: Keyspace,
+    geo: GeoService,
     @Inject(DEMO_CONFIG) private readonly config: DemoConfig,
   ) {
-    this.keys = [keyspace.slotted('drivers', 'fleet', 'positions'), keyspace.slotted('drivers', 'fleet', 'seen')];
+    this.drivers = geo.collection('drivers', { ttl: STALE_AFTER });
   }
 
   /** Stores a position; returns how many drivers are known. */
-  async updateLocation(id: string, lat: number, lng: number): Promise<number> {
-    return this.registry.get().script<number>(updateLocationScript, this.keys, [id, lng, lat, STALE_AFTER_MS]);
+  updateLocation(id: string, lat: number, lng: number): Promise<number> {
+    return this.drivers.update(id, lat, lng);
   }
 
   /** Drivers within `km` of a point, nearest first. */
   async nearby(lat: number, lng: number, km: number): Promise<NearbyDriverDto[]> {
-    const rows = await this.registry.get().script<[string, string, [string, string]][]>(nearbyScript, this.keys, [lng, lat, km, STALE_AFTER_MS, MAX_RESULTS]);
-    return rows.map(([id, dist, [lon, la]]) => ({ id, distanceKm: Number(dist), lat: Number(la), lng: Number(lon) }));
+    const found = await this.drivers.nearby(lat, lng, km, { unit: 'km', limit: MAX_RESULTS });
+    return found.map((d) => ({ id: d.id, distanceKm: d.distance, lat: d.lat, lng: d.lng }));
   }
 
   /** Unless DEMO_SIMULATE_DRIVERS=false, a few drivers wander around Berlin, so /drivers/nearby has answers. */

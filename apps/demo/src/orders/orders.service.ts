@@ -1,7 +1,8 @@
-import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { CacheService, HttpCacheService, isVerifiedAt, LockService, type Session } from 'nestjs-rediskit';
+import { ConflictException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { CacheService, HttpCacheService, isVerifiedAt, LockService, ReservationService, type Hold, type Session } from 'nestjs-rediskit';
 import { STEP_UP_FACTOR, STEP_UP_ORDER_CENTS } from '../auth/auth.constants.js';
 import { CatalogService } from '../catalog/catalog.service.js';
+import { ProductStock, stockItem } from '../catalog/product-stock.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import type { OrderDto } from './order.dto.js';
 import { OrdersRepository } from './orders.repository.js';
@@ -9,9 +10,19 @@ import { OrdersRepository } from './orders.repository.js';
 /** The lock that serializes checkouts of one product, across every app instance. */
 export const productLock = (productId: number) => `product:${productId}`;
 
-/** Checkout: reserve stock under a distributed lock, write with its fencing token, notify. */
+/** How long a checkout may hold units before they go back to the shelf by themselves. */
+const HOLD_TTL = '1m';
+
+const soldOut = () => new ConflictException({ statusCode: 409, error: 'SOLD_OUT', message: 'Not enough stock left' });
+
+/**
+ * Checkout: hold the units in Redis (`ReservationService`), write the order under a
+ * distributed lock with its fencing token, confirm the hold, notify.
+ */
 @Injectable()
 export class OrdersService {
+  private readonly logger = new Logger(OrdersService.name);
+
   constructor(
     private readonly orders: OrdersRepository,
     private readonly catalog: CatalogService,
@@ -19,12 +30,18 @@ export class OrdersService {
     private readonly cache: CacheService,
     private readonly httpCache: HttpCacheService,
     private readonly notifications: NotificationsService,
+    private readonly reservations: ReservationService,
+    private readonly stock: ProductStock,
   ) {}
 
   /**
-   * Places an order. Orders of one product run one at a time (waiting up to 3 s for the
-   * lock); the stock update carries the lock's fencing token so a holder that lost its lease
-   * midway cannot write after its successor. Big orders need a fresh step-up verification.
+   * Places an order. The units are held in Redis first, so buyers beyond the last unit are
+   * turned away (409 SOLD_OUT) before they reach the database, whatever number of instances
+   * serve them; the hold is confirmed after the write commits and released when it fails (or
+   * expires by itself if this instance dies meanwhile). Orders of one product then write one
+   * at a time (waiting up to 3 s for the lock); the stock update carries the lock's fencing
+   * token so a holder that lost its lease midway cannot write after its successor, and keeps
+   * its own stock check, the last word. Big orders need a fresh step-up verification.
    */
   async place(session: Session, productId: number, quantity: number): Promise<OrderDto> {
     const product = await this.catalog.get(productId);
@@ -36,12 +53,33 @@ export class OrdersService {
         factors: [STEP_UP_FACTOR],
       });
     }
-    const order = await this.locks.withLock(productLock(productId), (_signal, lock) => this.reserve(lock.fencingToken, Number(session.userId), productId, quantity), {
-      ttl: '5s',
-      retry: { attempts: Infinity, delay: 25, maxWait: '3s' },
-    });
+    const hold = await this.holdStock(productId, quantity);
+    let order: OrderDto;
+    try {
+      order = await this.locks.withLock(productLock(productId), (_signal, lock) => this.reserve(lock.fencingToken, Number(session.userId), productId, quantity), {
+        ttl: '5s',
+        retry: { attempts: Infinity, delay: 25, maxWait: '3s' },
+      });
+    } catch (error) {
+      // Not written: the units go back at once (if Redis is away, the hold expires instead).
+      await this.reservations.release(hold.id).catch((e: Error) => this.logger.warn(`hold ${hold.item} not released: ${e.message}`));
+      throw error;
+    }
+    // Written: the sale is final. Should the confirm fail, the hold expires and Redis counts the
+    // units again although the database sold them; the SQL stock check still refuses them.
+    const outcome = await this.reservations.confirm(hold.id).catch((e: Error) => e.message);
+    if (outcome !== 'confirmed') this.logger.warn(`order ${order.id}: hold on ${hold.item} not confirmed (${outcome})`);
     await this.afterOrder(session.userId, order);
     return order;
+  }
+
+  // Holds the units for this checkout; a refusal is SOLD_OUT. Redis is seeded from the
+  // database when it has no count for the product yet, then asked again.
+  private async holdStock(productId: number, quantity: number): Promise<Hold> {
+    const reserve = () => this.reservations.reserve(stockItem(productId), quantity, { holdTtl: HOLD_TTL });
+    const hold = (await reserve()) ?? ((await this.stock.seed(productId)) ? await reserve() : null);
+    if (!hold) throw soldOut();
+    return hold;
   }
 
   /**
