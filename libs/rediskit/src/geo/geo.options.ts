@@ -10,21 +10,23 @@ import { IsPositiveDuration } from '../options/is-duration.decorator.js';
  * RedisModule.forRoot({ connection, geo: { ttl: '2m', maxResults: 200 } })
  */
 export interface GeoOptions {
-  /** The named connection positions live on (default: the default connection). */
+  /** The named connection positions live on. @default the default connection */
   connection?: string;
   /**
    * Time budget of each Redis call of this capability: it settles within it whatever the
-   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   * connection is doing. See docs/failure-modes.md.
+   * @default the connection's `commandTimeout`
    */
   commandTimeout?: Duration;
   /**
-   * A member not updated for this long is dropped from its collection (default `'5m'`); a
-   * collection can set its own (`geo.collection(name, { ttl })`).
+   * A member not updated for this long is dropped from its collection; a collection can set
+   * its own (`geo.collection(name, { ttl })`).
+   * @default `'5m'`
    */
   ttl?: Duration;
-  /** The largest `limit` a `nearby` call may ask for (default 1000, at most 100 000). */
+  /** The largest `limit` a `nearby` call may ask for (at most 100 000). @default 1000 */
   maxResults?: number;
-  /** The largest `meta` a member may carry, in bytes once encoded by the codec (default 4 KiB, at most 1 MiB). */
+  /** The largest `meta` a member may carry, in bytes once encoded by the codec (at most 1 MiB). @default 4 KiB */
   maxMetaSize?: number;
 }
 

@@ -3,15 +3,15 @@ import type { GeoUnit } from './geo.arguments.js';
 
 /** Options of {@link GeoService.nearby}. */
 export interface NearbyOptions {
-  /** At most this many members, nearest first (default 100, or `geo.maxResults` when lower; at most `geo.maxResults`). */
+  /** At most this many members, nearest first (at most `geo.maxResults`). @default 100, or `geo.maxResults` when lower */
   limit?: number;
-  /** The unit of `radius` and of the distances returned (default `'km'`). */
+  /** The unit of `radius` and of the distances returned. @default `'km'` */
   unit?: GeoUnit;
 }
 
 /** Options of one collection (`GeoService.collection`). */
 export interface GeoCollectionOptions {
-  /** A member not updated for this long is dropped (default `geo.ttl`, 5 minutes). */
+  /** A member not updated for this long is dropped. @default `geo.ttl` */
   ttl?: Duration;
 }
 

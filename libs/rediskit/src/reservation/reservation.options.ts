@@ -10,19 +10,20 @@ import { IsPositiveDuration } from '../options/is-duration.decorator.js';
  * RedisModule.forRoot({ connection, reservation: { holdTtl: '15m', keepOutcomes: '1d' } })
  */
 export interface ReservationOptions {
-  /** The named connection stock and holds live on (default: the default connection). */
+  /** The named connection stock and holds live on. @default the default connection */
   connection?: string;
   /**
    * Time budget of each Redis call of this capability: it settles within it whatever the
-   * connection is doing (default: the connection's `commandTimeout`). See docs/failure-modes.md.
+   * connection is doing. See docs/failure-modes.md.
+   * @default the connection's `commandTimeout`
    */
   commandTimeout?: Duration;
-  /** How long a hold lasts when `reserve` gives no `holdTtl` (default `'10m'`). */
+  /** How long a hold lasts when `reserve` gives no `holdTtl`. @default `'10m'` */
   holdTtl?: Duration;
   /**
    * How long the outcome of a hold (confirmed, released, expired) is remembered, so that
-   * `confirm` and `release` called again answer the same (default `'1d'`). After that the
-   * hold is `unknown`.
+   * `confirm` and `release` called again answer the same. After that the hold is `unknown`.
+   * @default `'1d'`
    */
   keepOutcomes?: Duration;
 }

@@ -2,13 +2,13 @@ import type { Duration } from '../options/duration.js';
 
 /** Options of {@link ReservationService.reserve}. */
 export interface ReserveOptions {
-  /** How long the hold lasts unless confirmed or released (default `reservation.holdTtl`, 10 minutes). */
+  /** How long the hold lasts unless confirmed or released. @default `reservation.holdTtl` */
   holdTtl?: Duration;
 }
 
 /** Options of {@link ReservationService.setStock}. */
 export interface SetStockOptions {
-  /** Set it only when the item's stock was never set (seeding from a database); default false. */
+  /** Set it only when the item's stock was never set (seeding from a database). @default false */
   ifMissing?: boolean;
 }
 
