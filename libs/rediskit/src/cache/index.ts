@@ -2,4 +2,4 @@
 export { CacheService } from './cache.service.js';
 export type { CacheNamespace } from './cache.namespace.js';
 export { TagVersions } from './tag-versions.js';
-export type { CacheLoaderContext, CacheSetOptions, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
+export type { CacheInvalidatedEvent, CacheLoaderContext, CacheSetOptions, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
