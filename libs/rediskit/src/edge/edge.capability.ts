@@ -4,6 +4,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { EdgePurgeService } from './edge-purge.service.js';
+import { edgeFromEnv } from './edge.from-env.js';
 import { EdgeOptionsDto } from './edge.options.dto.js';
 
 /** Purges a CDN or Varnish (L3) when the cache invalidates: `EdgePurgeService`. */
@@ -11,6 +12,7 @@ export const edgeCapability = defineCapability({
   section: 'edge',
   optionsDto: EdgeOptionsDto,
   connections: () => ({}),
+  fromEnv: (read) => edgeFromEnv(read),
   providers: [
     {
       provide: EdgePurgeService,
