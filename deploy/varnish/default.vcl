@@ -62,9 +62,10 @@ sub vcl_deliver {
   unset resp.http.xkey;
   unset resp.http.Surrogate-Key;
   unset resp.http.Cache-Tag;
+  # X-Cache is the app's own (its Redis cache); this one is Varnish's.
   if (obj.hits > 0) {
-    set resp.http.X-Cache = "HIT";
+    set resp.http.X-Varnish-Cache = "HIT";
   } else {
-    set resp.http.X-Cache = "MISS";
+    set resp.http.X-Varnish-Cache = "MISS";
   }
 }
