@@ -202,6 +202,22 @@ describe('EdgePurgeService against a stub CDN (standalone Redis)', () => {
     expect(edge.stats()).toMatchObject({ purged: 1, retried: 2 });
   });
 
+  it('never follows a redirect: the token goes to the configured endpoint only', async () => {
+    await freshStub();
+    const elsewhere = await CdnStub.start();
+    try {
+      stub.answer = () => ({ status: 307, headers: { location: `${elsewhere.url}/steal` } });
+      await boot(fastly());
+      const edge = app!.get(EdgePurgeService);
+      edge.purgeTags('x');
+      await edge.flush();
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(edge.stats()).toMatchObject({ purged: 0, failed: 1 });
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   it('bad options fail at boot, every problem listed, no token in the message', async () => {
     await expect(bootEdge({ url: server.url }, {})).rejects.toThrow(/edge needs exactly one of varnish, fastly, cloudflare, adapter \(got none\)/);
     const error = (await bootEdge({ url: server.url }, { fastly: { serviceId: 's', apiKey: TOKEN, maxKeysPerRequest: 300 }, cloudflare: { zoneId: 'z', apiToken: TOKEN }, maxQueue: 0 }).catch((e: Error) => e)) as Error;
