@@ -202,6 +202,23 @@ describe('EdgePurgeService against a stub CDN (standalone Redis)', () => {
     expect(edge.stats()).toMatchObject({ purged: 1, retried: 2 });
   });
 
+  it('a CDN that never answers: each request ends at edge.timeout, and app.close() settles', async () => {
+    await freshStub();
+    stub.answer = () => new Promise(() => undefined);
+    await boot({ ...fastly(), timeout: 200, retry: { attempts: 2, minDelay: 5, maxDelay: 10 } });
+    const edge = app!.get(EdgePurgeService);
+    edge.purgeTags('a');
+    await edge.flush();
+    // The purger's own counts: a request aborted early may never have reached the stub.
+    expect(edge.stats()).toMatchObject({ requests: 2, failed: 1, retried: 1, failedRequests: 1 });
+    edge.purgeTags('b');
+    await nextTurn();
+    await app!.close(); // the request in flight is aborted within the budget; 'b' is counted
+    app = undefined;
+    const { failed, dropped, queued } = edge.stats();
+    expect({ lost: failed + dropped, queued }).toEqual({ lost: 2, queued: 0 });
+  });
+
   it('never follows a redirect: the token goes to the configured endpoint only', async () => {
     await freshStub();
     const elsewhere = await CdnStub.start();
