@@ -23,7 +23,7 @@ export default async function edge(): Promise<void> {
     return moduleRef.createNestApplication({ logger: false }).init();
   };
   const hook = async (tags: string[]) => {
-    await fetch(`${stub.url}/service/bench/purge`, { method: 'POST', headers: { 'fastly-key': fastly.apiKey, 'surrogate-key': tags.join(' ') } });
+    await fetch(`${stub.url}/service/bench/purge`, { method: 'POST', headers: { 'fastly-key': fastly.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ surrogate_keys: tags }) });
   };
   const plain = await boot({});
   const purger = await boot({ edge: { fastly, maxQueue: 1_000_000 } });

@@ -62,5 +62,5 @@ export class CdnStub {
   }
 }
 
-export const fastlyTags = (r: StubRequest): string[] => String(r.headers['surrogate-key'] ?? '').split(' ').filter(Boolean);
+export const fastlyTags = (r: StubRequest): string[] => (JSON.parse(r.body || '{}') as { surrogate_keys?: string[] }).surrogate_keys ?? [];
 export const cloudflareTags = (r: StubRequest): string[] => (JSON.parse(r.body || '{}') as { tags?: string[] }).tags ?? [];

@@ -35,7 +35,7 @@ describe('EdgePurgeService against a stub CDN (standalone Redis)', () => {
     await app!.get(EdgePurgeService).flush();
     expect(stub.requests).toHaveLength(1);
     const [r] = stub.requests;
-    expect([r.method, r.url, r.headers['fastly-key']]).toEqual(['POST', '/service/svc-1/purge', TOKEN]);
+    expect([r.method, r.url, r.headers['fastly-key'], r.headers['content-type']]).toEqual(['POST', '/service/svc-1/purge', TOKEN, 'application/json']);
     // Tags travel as the Surrogate-Key header of cached responses carries them.
     expect(fastlyTags(r).sort()).toEqual(['odd%20tag%2C1', 'product:7', 'products']);
     expect(app!.get(EdgePurgeService).stats()).toMatchObject({ provider: 'fastly', purged: 3, deduplicated: 1, requests: 1 });
@@ -53,7 +53,7 @@ describe('EdgePurgeService against a stub CDN (standalone Redis)', () => {
 
   it('retries 503 and 500 with backoff, then succeeds; a 403 is not retried', async () => {
     await freshStub();
-    stub.answer = (r, i) => (r.headers['surrogate-key'] === 'denied' ? { status: 403, body: 'bad token' } : i < 2 ? { status: [503, 500][i] } : { status: 200, body: '{}' });
+    stub.answer = (r, i) => (fastlyTags(r)[0] === 'denied' ? { status: 403, body: 'bad token' } : i < 2 ? { status: [503, 500][i] } : { status: 200, body: '{}' });
     await boot(fastly());
     const edge = app!.get(EdgePurgeService);
     edge.purgeTags(['a']);

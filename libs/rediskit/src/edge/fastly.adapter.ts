@@ -6,8 +6,9 @@ import { sendPurge } from './purge-request.js';
 export const FASTLY_MAX_KEYS = 256;
 
 /**
- * Fastly's surrogate-key purge: `POST /service/{id}/purge` with the keys in `Surrogate-Key`
- * (space-separated, at most 256) and the API token in `Fastly-Key`; `purge_all` for everything.
+ * Fastly's surrogate-key purge: `POST /service/{id}/purge` with the keys as JSON
+ * (`{ "surrogate_keys": [...] }`, at most 256; a body, not the `Surrogate-Key` header, so long
+ * tags never hit a header size limit) and the API token in `Fastly-Key`; `purge_all` for everything.
  * `softPurge` marks objects stale instead of removing them (`Fastly-Soft-Purge: 1`).
  */
 export function fastlyAdapter(o: FastlyEdgeOptions): EdgePurgeAdapter {
@@ -22,7 +23,8 @@ export function fastlyAdapter(o: FastlyEdgeOptions): EdgePurgeAdapter {
     name: 'fastly',
     maxTagsPerRequest: o.maxKeysPerRequest ?? FASTLY_MAX_KEYS,
     async purgeTags(tags, signal) {
-      await sendPurge('fastly', `${base}/purge`, { method: 'POST', headers: headers({ 'surrogate-key': tags.join(' ') }), signal }, [o.apiKey]);
+      const init = { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify({ surrogate_keys: tags }), signal };
+      await sendPurge('fastly', `${base}/purge`, init, [o.apiKey]);
     },
     async purgeAll(signal) {
       await sendPurge('fastly', `${base}/purge_all`, { method: 'POST', headers: headers(), signal }, [o.apiKey]);
