@@ -55,6 +55,22 @@ class PaymentsController {
   }
 }
 
+/** `@Idempotent` on the controller and on a route: the route's options win, the interceptor runs once. */
+@Controller('refunds')
+@Idempotent({ required: false })
+class RefundsController {
+  @Post()
+  @Idempotent({ ttl: '1m', required: true })
+  refund(@Body() body: { item: string }) {
+    return { item: body.item, n: count(`refund:${body.item}`) };
+  }
+
+  @Post('notes')
+  note(@Body() body: { item: string }) {
+    return { item: body.item, n: count(`note:${body.item}`) };
+  }
+}
+
 /** An app under test: its Nest app, listening, and its idempotency service. */
 export interface IdempotencyApp {
   app: INestApplication;
@@ -75,7 +91,7 @@ export async function bootApp(adapter: AdapterName, connection: RedisConnectionO
         idempotency: { identify: (req: any) => req.headers['x-user'], ...idempotency },
       }),
     ],
-    controllers: [PaymentsController],
+    controllers: [PaymentsController, RefundsController],
   }).compile();
   const app =
     adapter === 'fastify'

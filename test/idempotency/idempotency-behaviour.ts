@@ -106,6 +106,20 @@ export function idempotencyBehaviour(adapter: AdapterName, start: () => Promise<
     expect(runs[`pay:${sku}`]).toBe(1);
   });
 
+  it('on a controller and on a route at once: the route’s options win and the request is handled once', async () => {
+    const k = key();
+    const sku = item();
+    const refund = () => request(apps[0].server).post('/refunds').set('X-User', 'alice').set('Idempotency-Key', k).send({ item: sku });
+    expect((await refund().expect(201)).headers['idempotent-replayed']).toBeUndefined();
+    expect((await refund().expect(201)).headers['idempotent-replayed']).toBe('true');
+    expect(runs[`refund:${sku}`]).toBe(1);
+    await request(apps[0].server).post('/refunds').set('X-User', 'alice').send({ item: sku }).expect(400);
+    // The controller's options: the key is optional there.
+    await request(apps[0].server).post('/refunds/notes').set('X-User', 'alice').send({ item: sku }).expect(201);
+    const note = () => request(apps[1].server).post('/refunds/notes').set('X-User', 'alice').set('Idempotency-Key', k).send({ item: sku });
+    expect((await note().expect(422)).body.error).toBe('IDEMPOTENCY_KEY_MISMATCH');
+  });
+
   it('keys are scoped per client: another user with the same key and body runs their own request', async () => {
     const k = key();
     const sku = item();

@@ -14,6 +14,9 @@ import { parseIdempotencyKey, recordId } from './idempotency-key.js';
 import { storedResponseOf } from './stored-response.builder.js';
 
 const NONE = Symbol('no value');
+// Requests already handled: `@Idempotent` on a controller and on one of its routes applies the
+// interceptor twice, and the inner one must pass through (it would find the outer one's claim).
+const seen = new WeakSet<object>();
 
 /** A route's settings: its `@Idempotent` options over the module's. */
 interface RoutePlan {
@@ -51,6 +54,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const plan = this.planOf(context);
     const http = context.switchToHttp();
     const req = http.getRequest();
+    if (seen.has(req)) return next.handle();
+    seen.add(req);
     const ex = exchangeOf(req, http.getResponse());
     const s = this.idempotency.settings;
     const metrics = this.idempotency.metrics.requests;
