@@ -3,6 +3,7 @@ import { cacheCapability } from './cache/cache.capability.js';
 import { edgeCapability } from './edge/edge.capability.js';
 import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
+import { idempotencyCapability } from './idempotency/idempotency.capability.js';
 import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
 import { pubsubCapability } from './pubsub/pubsub.capability.js';
@@ -21,5 +22,6 @@ export const CAPABILITIES: readonly Capability[] = [
   healthCapability,
   geoCapability,
   reservationCapability,
+  idempotencyCapability,
   edgeCapability,
 ] as Capability[];

@@ -108,6 +108,13 @@ export { ReservationService } from './reservation/reservation.service.js';
 export type { Hold, HoldOutcome, ReserveOptions, SetStockOptions, StockLevel } from './reservation/reservation.types.js';
 export type { ReservationOptions } from './reservation/reservation.options.js';
 
+// Idempotent requests: the Idempotency-Key header.
+export { Idempotent } from './idempotency/idempotent.decorator.js';
+export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+export { IdempotencyService } from './idempotency/idempotency.service.js';
+export { IdempotencyException } from './idempotency/idempotency.exceptions.js';
+export type { IdempotencyOptions, IdempotentOptions, IdempotencyIdentifyFn, IdempotencyFailurePolicy } from './idempotency/idempotency.options.js';
+
 // Health, metrics and monitoring.
 export { RedisHealthIndicator, type RedisHealthCheckOptions, type RoundTripOptions, type RoundTripDetails, type RedisHealthResult, type RoundTripResult } from './health/redis.health-indicator.js';
 export { CacheHealthIndicator, SessionHealthIndicator } from './health/store.health-indicators.js';

@@ -3,3 +3,4 @@ export { CacheService } from './cache.service.js';
 export type { CacheNamespace } from './cache.namespace.js';
 export { TagVersions } from './tag-versions.js';
 export type { CacheInvalidatedEvent, CacheLoaderContext, CacheSetOptions, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
+export { stableHash, stableStringify } from './stable-hash.js';

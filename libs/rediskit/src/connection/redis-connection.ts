@@ -153,14 +153,13 @@ export class RedisConnection {
     });
   }
 
-  // TIME's reply is taken to be from the middle of the round trip: off by at most half of it.
-  // Until the first reading, deadlines use this machine's clock.
+  // Until the first reading (see RedisClock.observeReading), deadlines use this machine's clock.
   private clockReading?: Promise<void>;
   private readClock(): void {
     if (this.clockReading || this.client.status !== 'ready') return;
     const sent = performance.now();
     this.clockReading = this.client.time().then(
-      ([seconds, micros]) => this.clock.observe(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + (performance.now() - sent) / 2),
+      ([seconds, micros]) => void this.clock.observeReading(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), sent),
       () => undefined, // read again by the next deadline
     );
     void this.clockReading.finally(() => (this.clockReading = undefined));
