@@ -10,7 +10,7 @@
  */
 const SRC = '^libs/rediskit/src/';
 const CORE = `${SRC}(options|connection|keyspace|codec|scripts|metrics)/|${SRC}(errors|redis\\.constants)\\.ts$`;
-const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health)';
+const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health|db-invalidation)';
 const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler)\\.ts$`;
 
 /** Core folders that sit above `folder`: it must not import them at run time. */

@@ -1,5 +1,6 @@
 import type { Capability } from './capability.js';
 import { cacheCapability } from './cache/cache.capability.js';
+import { databaseInvalidationCapability } from './db-invalidation/db-invalidation.capability.js';
 import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
 import { httpCacheCapability } from './http-cache/http-cache.capability.js';
@@ -20,4 +21,5 @@ export const CAPABILITIES: readonly Capability[] = [
   healthCapability,
   geoCapability,
   reservationCapability,
+  databaseInvalidationCapability,
 ] as Capability[];

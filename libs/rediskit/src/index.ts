@@ -101,6 +101,13 @@ export { ReservationService } from './reservation/reservation.service.js';
 export type { Hold, HoldOutcome, ReserveOptions, SetStockOptions, StockLevel } from './reservation/reservation.types.js';
 export type { ReservationOptions } from './reservation/reservation.options.js';
 
+// Invalidation from the database: PostgreSQL triggers NOTIFY, one listener invalidates tags.
+export { DatabaseInvalidationService } from './db-invalidation/db-invalidation.service.js';
+export { changeTriggersSql, installChangeTriggers, type WatchedTable, type WatchedTableInput, type SqlRunner } from './db-invalidation/change-triggers.js';
+export type { RowChange } from './db-invalidation/change-payload.js';
+export type { ChangeSourceClient, PgListenClient, PgliteListenClient } from './db-invalidation/change-feed.js';
+export type { DatabaseInvalidationOptions } from './db-invalidation/db-invalidation.options.js';
+
 // Health, metrics and monitoring.
 export { RedisHealthIndicator, type RedisHealthCheckOptions, type RoundTripOptions, type RoundTripDetails, type RedisHealthResult, type RoundTripResult } from './health/redis.health-indicator.js';
 export { CacheHealthIndicator, SessionHealthIndicator } from './health/store.health-indicators.js';
