@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { CacheService, DatabaseInvalidationService, MetricsService, RedisModule, type ChangeSourceClient, type DatabaseInvalidationOptions } from 'nestjs-rediskit';
+import { CacheService, DatabaseInvalidationService, MetricsService, RedisModule, type ChangeSourceClient, type DatabaseInvalidationOptions, type RedisConnectionOptions } from 'nestjs-rediskit';
 
 /** The local PostgreSQL server the tests use when it answers (trust auth). */
 export const LOCAL_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -111,13 +111,13 @@ export interface DbApp {
   close(): Promise<void>;
 }
 
-export async function startDbApp(redisUrl: string, prefix: string, db: DbFixture, options: Partial<DatabaseInvalidationOptions> = {}): Promise<DbApp> {
+export async function startDbApp(connection: RedisConnectionOptions, prefix: string, db: DbFixture, options: Partial<DatabaseInvalidationOptions> = {}): Promise<DbApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       RedisModule.forRoot({
-        connection: { url: redisUrl, commandTimeout: 1000 },
+        connection: { ...connection, commandTimeout: 1000 } as RedisConnectionOptions,
         keyspace: { prefix },
-        databaseInvalidation: { connect: () => db.connect(), tables: [db.table], channel: db.channel, installTriggers: true, lease: '2s', reconnectDelay: 100, heartbeat: 500, ...options },
+        databaseInvalidation: { connect: () => db.connect(), tables: [db.table], channel: db.channel, installTriggers: true, lease: '10s', reconnectDelay: 100, heartbeat: 500, ...options },
       }),
     ],
   }).compile();

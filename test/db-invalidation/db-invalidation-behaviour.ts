@@ -1,17 +1,34 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { LockService } from 'nestjs-rediskit';
-import { RedisServer } from '../harness/index.js';
+import type { RedisConnectionOptions } from 'nestjs-rediskit';
+import { RedisClusterFixture, RedisServer } from '../harness/index.js';
 import { eventually, startDbApp, type DbApp, type DbFixture } from './db-fixtures.js';
 
-/** What every database (PGlite, a PostgreSQL server) must do; `tag` keeps key prefixes apart. */
-export function dbInvalidationBehaviour(open: () => Promise<DbFixture>, tag: string): void {
-  let redis: RedisServer;
+/** Redis for the behaviour: a standalone server or a 3-master cluster. */
+export interface RedisTopology {
+  connection: RedisConnectionOptions;
+  stop(): Promise<void>;
+}
+
+export const standalone = async (): Promise<RedisTopology> => {
+  const server = await RedisServer.start();
+  return { connection: { url: server.url }, stop: () => server.stop() };
+};
+
+export const cluster = async (): Promise<RedisTopology> => {
+  const fixture = await RedisClusterFixture.start();
+  return { connection: { cluster: { nodes: fixture.addresses } }, stop: () => fixture.stop() };
+};
+
+/** What every database (PGlite, a PostgreSQL server) must do, on a Redis topology; `tag` keeps key prefixes apart. */
+export function dbInvalidationBehaviour(open: () => Promise<DbFixture>, tag: string, topology: () => Promise<RedisTopology> = standalone): void {
+  let redis: RedisTopology;
   let db: DbFixture;
   let apps: DbApp[] = [];
   let run = 0;
 
   beforeAll(async () => {
-    [redis, db] = await Promise.all([RedisServer.start(), open()]);
+    [redis, db] = await Promise.all([topology(), open()]);
   });
   afterEach(async () => {
     await Promise.all(apps.map((a) => a.close()));
@@ -24,11 +41,13 @@ export function dbInvalidationBehaviour(open: () => Promise<DbFixture>, tag: str
 
   const start = async (count: number, options = {}) => {
     const prefix = `${tag}${++run}`;
-    for (let i = 0; i < count; i++) apps.push(await startDbApp(redis.url, prefix, db, options));
+    for (let i = 0; i < count; i++) apps.push(await startDbApp(redis.connection, prefix, db, options));
     // The first listener's takeover invalidates the watched tables once: wait so reads after it stay cached.
     await eventually(async () => (await Promise.all(apps.map((a) => a.metric('db_invalidation_invalidations_total', 'reason="gap"')))).some((n) => n > 0), 'a listener');
     return apps;
   };
+  // A metric summed over the instances: whichever holds the lease counts.
+  const total = async (name: string, labels?: string) => (await Promise.all(apps.map((x) => x.metric(name, labels)))).reduce((a, b) => a + b, 0);
   // A read through the cache, counting the database queries it makes.
   const reads = { count: 0 };
   const cachedPrice = (app: DbApp, id: number) =>
@@ -45,15 +64,14 @@ export function dbInvalidationBehaviour(open: () => Promise<DbFixture>, tag: str
 
     await db.exec(`UPDATE ${db.table} SET price = 150 WHERE id = 1`);
     await eventually(async () => (await cachedPrice(a, 1)) === 150 && (await cachedPrice(b, 1)) === 150, 'both instances to read the new price');
-    const leader = apps.find((x) => x.invalidation.leading)!;
-    expect(await leader.metric('db_invalidation_notifications_total', 'outcome="accepted"')).toBe(1);
-    expect(await leader.metric('db_invalidation_invalidations_total', 'reason="change"')).toBe(1);
+    expect(await total('db_invalidation_notifications_total', 'outcome="accepted"')).toBe(1);
+    expect(await total('db_invalidation_invalidations_total', 'reason="change"')).toBe(1);
     const afterWrite = reads.count;
     await other();
     expect(reads.count).toBe(afterWrite); // a table that is not watched keeps its entries
 
     await db.exec(`DELETE FROM ${db.table} WHERE id = 2; INSERT INTO ${db.table} VALUES (3, 300)`);
-    await eventually(async () => (await leader.metric('db_invalidation_notifications_total', 'outcome="accepted"')) === 3, 'the delete and the insert');
+    await eventually(async () => (await total('db_invalidation_notifications_total', 'outcome="accepted"')) === 3, 'the delete and the insert');
   });
 
   it('ignores notifications that are not changes of a watched table', async () => {
@@ -66,7 +84,7 @@ export function dbInvalidationBehaviour(open: () => Promise<DbFixture>, tag: str
   });
 
   it('another instance takes over when the listener loses its lease, and invalidates the gap', async () => {
-    await start(2, { lease: '1s' });
+    await start(2, { lease: '2s' });
     const leader = apps.find((x) => x.invalidation.leading)!;
     const standby = apps.find((x) => x !== leader)!;
     expect(await standby.metric('db_invalidation_leader')).toBe(0);
@@ -74,7 +92,7 @@ export function dbInvalidationBehaviour(open: () => Promise<DbFixture>, tag: str
     const backend = (leader.app.get(LockService) as unknown as { backend: { extend: () => Promise<never> } }).backend;
     backend.extend = () => new Promise(() => undefined);
     await eventually(() => standby.invalidation.leading && !leader.invalidation.leading, 'the standby to take over');
-    await eventually(async () => (await standby.metric('db_invalidation_invalidations_total', 'reason="gap"')) === 1, 'the takeover gap invalidation');
+    await eventually(async () => (await standby.metric('db_invalidation_invalidations_total', 'reason="gap"')) >= 1, 'the takeover gap invalidation');
     expect(await standby.metric('db_invalidation_leader')).toBe(1);
 
     await cachedPrice(standby, 1);
