@@ -106,6 +106,7 @@ export class DatabaseInvalidationService implements OnApplicationBootstrap, OnMo
     const heartbeat = toPositiveMs(options.heartbeat ?? DB_INVALIDATION_DEFAULTS.heartbeat, 'databaseInvalidation.heartbeat');
     let delay = first;
     let dropped = false;
+    const leaseLost = new Promise<undefined>((resolve) => lost.addEventListener('abort', () => resolve(undefined), { once: true }));
     this.metrics.leader.set(1);
     try {
       while (!lost.aborted) {
@@ -125,7 +126,7 @@ export class DatabaseInvalidationService implements OnApplicationBootstrap, OnMo
         // LISTEN is open: what changes from now on is notified; what changed before is unknown.
         this.batch.addTables(this.watched);
         this.schedule('gap');
-        const why = await Promise.race([feed.ended, new Promise<undefined>((resolve) => lost.addEventListener('abort', () => resolve(undefined), { once: true }))]);
+        const why = await Promise.race([feed.ended, leaseLost]);
         this.feed = undefined;
         await feed.close();
         if (why && !lost.aborted) {
