@@ -1,6 +1,7 @@
 import type { Capability } from './capability.js';
 import { cacheCapability } from './cache/cache.capability.js';
 import { edgeCapability } from './edge/edge.capability.js';
+import { databaseInvalidationCapability } from './db-invalidation/db-invalidation.capability.js';
 import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
 import { idempotencyCapability } from './idempotency/idempotency.capability.js';
@@ -24,4 +25,5 @@ export const CAPABILITIES: readonly Capability[] = [
   reservationCapability,
   idempotencyCapability,
   edgeCapability,
+  databaseInvalidationCapability,
 ] as Capability[];

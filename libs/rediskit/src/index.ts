@@ -114,6 +114,12 @@ export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js
 export { IdempotencyService } from './idempotency/idempotency.service.js';
 export { IdempotencyException } from './idempotency/idempotency.exceptions.js';
 export type { IdempotencyOptions, IdempotentOptions, IdempotencyIdentifyFn, IdempotencyFailurePolicy } from './idempotency/idempotency.options.js';
+// Invalidation from the database: PostgreSQL triggers NOTIFY, one listener invalidates tags.
+export { DatabaseInvalidationService } from './db-invalidation/db-invalidation.service.js';
+export { changeTriggersSql, installChangeTriggers, type WatchedTable, type WatchedTableInput, type SqlRunner } from './db-invalidation/change-triggers.js';
+export type { RowChange } from './db-invalidation/change-payload.js';
+export type { ChangeSourceClient, PgListenClient, PgliteListenClient } from './db-invalidation/change-feed.js';
+export type { DatabaseInvalidationOptions } from './db-invalidation/db-invalidation.options.js';
 
 // Health, metrics and monitoring.
 export { RedisHealthIndicator, type RedisHealthCheckOptions, type RoundTripOptions, type RoundTripDetails, type RedisHealthResult, type RoundTripResult } from './health/redis.health-indicator.js';
