@@ -34,10 +34,10 @@ const seen = new WeakSet<object>();
  * with `@CacheResponse()` are cached), on a controller or on a route
  * (`@UseInterceptors(ResponseCacheInterceptor)`: every GET route there is cached).
  *
- * A hit skips Nest's serialization on both adapters (`CachedResponseWriter`). Which requests
- * may read and fill an entry is decided by `sharingOf` (response-sharing.ts); the handler's
- * answer becomes an entry in `ResponseProducer`; what is read is checked by
- * `StoredResponseChecker`. This class orchestrates them around `CacheService.getOrSet`.
+ * How a hit skips Nest's serialization on both adapters: the interceptor emits the stored body
+ * already serialized, with status and Content-Type set — a string on Express (which
+ * `res.send()` writes as it is), a Buffer on Fastify (which `reply.send()` writes as it is),
+ * a `StreamableFile` for binary bodies on Express (its adapter would JSON-encode a Buffer).
  *
  * Failure policy: Redis trouble never fails a request — a read error is a miss, the handler
  * runs and its response is sent (and counted as not written). A stored response that fails
@@ -58,6 +58,9 @@ const seen = new WeakSet<object>();
  */
 @Injectable()
 export class ResponseCacheInterceptor implements NestInterceptor {
+  // This class orchestrates around `getOrSet`; the rules live in its parts: who may share an
+  // entry (response-sharing.ts), the handler's answer as an entry (response-producer.ts), the
+  // check of what is read (stored-response.checker.ts), writing a hit (cached-response.writer.ts).
   private readonly plans = new WeakMap<Function, Map<Function, RoutePlan>>();
   private readonly checker: StoredResponseChecker;
   private readonly producer: ResponseProducer;
