@@ -1,5 +1,6 @@
 import type { Capability } from './capability.js';
 import { cacheCapability } from './cache/cache.capability.js';
+import { edgeCapability } from './edge/edge.capability.js';
 import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
 import { idempotencyCapability } from './idempotency/idempotency.capability.js';
@@ -22,4 +23,5 @@ export const CAPABILITIES: readonly Capability[] = [
   geoCapability,
   reservationCapability,
   idempotencyCapability,
+  edgeCapability,
 ] as Capability[];

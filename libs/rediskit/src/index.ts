@@ -40,6 +40,7 @@ export type {
   InvalidateOptions,
   InvalidationOutcome,
   OnUnreachable,
+  CacheInvalidatedEvent,
 } from './cache/cache.options.js';
 export type { CacheStatsSnapshot, NamespaceStats } from './cache/cache-stats.js';
 export { Cacheable, CachePut, CacheEvict, type CacheableOptions, type CacheEvictOptions } from './cache/cache.decorators.js';
@@ -53,6 +54,12 @@ export { HttpCacheService } from './http-cache/http-cache.service.js';
 export type { HttpCacheOptions, CacheResponseOptions, IdentifyFn, ResponseTags, ResponseAdaptation } from './http-cache/http-cache.options.js';
 export { responseKey, type KeyInput } from './http-cache/http-cache.key.js';
 export type { RouteCounts, HttpCacheResult, SkipReason } from './http-cache/http-cache.metrics.js';
+
+// Edge (L3): purging a CDN or Varnish.
+export { EdgePurgeService, type EdgePurgeStats } from './edge/edge-purge.service.js';
+export type { EdgePurgeAdapter } from './edge/edge.adapter.js';
+export type { EdgeOptions, VarnishEdgeOptions, FastlyEdgeOptions, CloudflareEdgeOptions, EdgePurgeTriggers, EdgeRetryOptions } from './edge/edge.options.js';
+export { sendPurge } from './edge/purge-request.js';
 
 // Sessions.
 export { SessionService, isVerifiedAt } from './session/session.service.js';

@@ -7,7 +7,7 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 import { CacheBus } from './cache-bus.js';
 import type { CacheEntry } from './cache-entry.js';
 import type { CacheDefaults, CallOptions } from './cache-call-options.js';
-import type { CacheLoader, InvalidationOutcome, OnUnreachable } from './cache.options.js';
+import type { CacheInvalidatedEvent, CacheLoader, InvalidationOutcome, OnUnreachable } from './cache.options.js';
 import { CacheLock } from './cache-lock.js';
 import { CacheStats } from './cache-stats.js';
 import { isPrimitive, type Found, type NamespaceRef } from './found.js';
@@ -66,6 +66,8 @@ export class CacheEngine {
   private readonly logger = new Logger('CacheService');
   private readonly background = new Set<Promise<unknown>>();
   private readonly views = new Map<string, unknown>();
+  /** Told after each tag invalidation and clear made through this instance (see `CacheService.onInvalidated`). */
+  readonly invalidated = new Set<(event: CacheInvalidatedEvent) => void>();
   private readonly unwatch: () => void;
 
   constructor(private readonly deps: EngineDeps) {
@@ -272,6 +274,17 @@ export class CacheEngine {
 
   invalidateTags(ns: NamespaceRef, tags: string[], onUnreachable: OnUnreachable): Promise<InvalidationOutcome> {
     return this.invalidation.invalidateTags(ns, tags, onUnreachable);
+  }
+
+  /** Tells the listeners; one that throws never fails the invalidation (it is logged). */
+  announce(event: CacheInvalidatedEvent): void {
+    for (const listener of this.invalidated) {
+      try {
+        listener(event);
+      } catch (e) {
+        this.logger.warn(`An onInvalidated listener failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   invalidatePattern(ns: NamespaceRef, pattern: string, onUnreachable: OnUnreachable): Promise<number> {

@@ -117,6 +117,16 @@ export interface InvalidationOutcome {
   pending: boolean;
 }
 
+/**
+ * What `CacheService.onInvalidated` listeners hear: the tags of an `invalidateTags` (or
+ * `invalidateModel`) call, or the namespace of a `clear()`, made through this instance in any
+ * namespace, whether Redis could be reached or not (a CDN can be purged regardless).
+ *
+ * @example
+ * cache.onInvalidated((e) => (e.tags ? purge(e.tags) : purgeAll()));
+ */
+export type CacheInvalidatedEvent = { tags: string[]; namespace: string; cleared?: undefined } | { cleared: true; namespace: string; tags?: undefined };
+
 /** Options of `get` / `has`. */
 export interface CacheGetOptions {
   /** Read Redis, not the memory layer. @default false */
