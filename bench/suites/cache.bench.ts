@@ -46,6 +46,7 @@ export default async function cacheBench(): Promise<void> {
 
   const withL1 = await rediskit(url, { defaultTtl: '10m' }, 'bench');
   const noL1 = await rediskit(url, { defaultTtl: '10m', l1: false }, 'bench');
+  const tracked = await rediskit(url, { defaultTtl: '10m', l1: { coherence: 'tracking' } }, 'bench');
   const bento = new BentoCache({
     default: 'tiered',
     stores: {
@@ -68,11 +69,13 @@ export default async function cacheBench(): Promise<void> {
   await raw.set('raw:user:42', JSON.stringify(VALUE));
   // warm every memory layer
   await withL1.cache.get(key);
+  await tracked.cache.get(key);
   await bento.get({ key });
   await cmTiered.get(key);
 
   const l1 = await compare({
     'rediskit L1 hit': () => withL1.cache.get(key),
+    'rediskit L1 hit (coherence: tracking)': () => tracked.cache.get(key),
     'bentocache L1 hit': () => bento.get({ key }),
     'cache-manager memory+redis hit': () => cmTiered.get(key),
   });
@@ -100,9 +103,9 @@ export default async function cacheBench(): Promise<void> {
   report('cache: getOrSet on a miss (load + store), 100 concurrent callers', miss, 'bentocache getOrSet miss→set');
 
   await tagInvalidation(withL1.cache, bento);
-  await busDelay(url);
+  await invalidationDelay(url);
 
-  await Promise.all([withL1.close(), noL1.close(), bento.disconnectAll(), cmTiered.disconnect(), cmRedis.disconnect()]);
+  await Promise.all([withL1.close(), noL1.close(), tracked.close(), bento.disconnectAll(), cmTiered.disconnect(), cmRedis.disconnect()]);
   raw.disconnect();
   bentoRedis.disconnect();
   await redis.stop();
@@ -133,22 +136,45 @@ async function tagInvalidation(cache: CacheService, bento: BentoCache<never>): P
   console.log(['### cache: tag invalidation time vs number of tagged entries', '', ...rows, ''].join('\n'));
 }
 
-/** How long after a write on instance A instance B stops serving its old memory copy. */
-async function busDelay(url: string): Promise<void> {
-  const a = await rediskit(url, {}, 'busbench');
-  const b = await rediskit(url, {}, 'busbench');
-  const delays: number[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const k = `bus:${i % 50}`;
-    await a.cache.set(k, i);
-    await b.cache.get(k); // b holds the value in memory
-    await a.cache.set(k, i + 0.5);
-    const t = performance.now();
-    while ((await b.cache.get(k)) !== i + 0.5) await new Promise((r) => setImmediate(r));
-    delays.push(performance.now() - t);
+/**
+ * How long after a write on instance A instance B stops serving its old memory copy: over the
+ * bus (A announces its write) and with key tracking (Redis tells B), then a foreign writer
+ * (a raw client, which only tracking sees).
+ */
+async function invalidationDelay(url: string): Promise<void> {
+  const rows = ['| coherence, writer | p50 ms | p99 ms | max ms |', '|---|---:|---:|---:|'];
+  const raw = new Redis(url);
+  for (const [label, coherence, foreign] of [
+    ['bus, A is rediskit', 'bus', false],
+    ['tracking, A is rediskit', 'tracking', false],
+    ['tracking, A is a raw ioredis client', 'tracking', true],
+  ] as const) {
+    const a = await rediskit(url, { l1: { coherence } }, `delay${coherence}`);
+    const b = await rediskit(url, { l1: { coherence } }, `delay${coherence}`);
+    const delays: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const k = `bus:${i % 50}`;
+      await a.cache.set(k, i);
+      while ((await b.cache.get(k)) !== i) await new Promise((r) => setImmediate(r)); // b holds i in memory
+      if (foreign) {
+        await a.cache.set(`src:${k}`, i + 0.5, { skipL1: true });
+        const entry = await raw.getBuffer(a.cache.redisKey(`src:${k}`));
+        const t = performance.now();
+        await raw.set(a.cache.redisKey(k), entry!);
+        while ((await b.cache.get(k)) !== i + 0.5) await new Promise((r) => setImmediate(r));
+        delays.push(performance.now() - t);
+      } else {
+        const t = performance.now();
+        await a.cache.set(k, i + 0.5);
+        while ((await b.cache.get(k)) !== i + 0.5) await new Promise((r) => setImmediate(r));
+        delays.push(performance.now() - t);
+      }
+    }
+    delays.sort((x, y) => x - y);
+    const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(delays.length * p))].toFixed(3);
+    rows.push(`| ${label} | ${pct(0.5)} | ${pct(0.99)} | ${pct(1)} |`);
+    await Promise.all([a.close(), b.close()]);
   }
-  delays.sort((x, y) => x - y);
-  const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(delays.length * p))].toFixed(3);
-  console.log(`### cache: invalidation bus delay on localhost (1000 writes, A writes, B stops serving the old value)\n\np50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms\n`);
-  await Promise.all([a.close(), b.close()]);
+  raw.disconnect();
+  console.log(['### cache: invalidation delay on localhost (1000 writes: A writes, until B stops serving its old memory copy)', '', ...rows, ''].join('\n'));
 }

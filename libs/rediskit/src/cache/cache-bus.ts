@@ -38,6 +38,8 @@ export class CacheBus {
     readonly instanceId: string,
     private readonly handlers: BusHandlers,
     private readonly budget = connection.commandTimeout,
+    /** Written and deleted keys go out on the bus (false: Redis key tracking tells instead). */
+    private readonly carriesKeys = true,
   ) {}
 
   /** True while the subscriber is connected and subscribed. */
@@ -119,12 +121,18 @@ export class CacheBus {
 
   /** Publishes now (invalidations: the caller learns whether it went out), in parts receivers accept. */
   async publish(message: BusMessage): Promise<void> {
+    if (!this.carriesKeys && message.k) {
+      const { k: _keys, ...rest } = message;
+      if (Object.keys(rest).length === 0) return;
+      message = rest;
+    }
     const at = Date.now();
     await Promise.all(splitBusMessage(message).map((part) => this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...part, at })), this.budget)));
   }
 
   /** Queues written keys; they go out together at the end of this event-loop turn. */
   queueKeys(keys: string[]): void {
+    if (!this.carriesKeys) return;
     for (const k of keys) this.queued.push(k);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
