@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
-import { BusMessageReader, splitBusMessage, type BusDropReason, type BusMessage } from './bus-message.js';
+import { BusMessageReader, fitsOneMessage, splitBusMessage, type BusDropReason, type BusMessage } from './bus-message.js';
 
 export type { BusMessage } from './bus-message.js';
 
@@ -128,6 +128,16 @@ export class CacheBus {
     }
     const at = Date.now();
     await Promise.all(splitBusMessage(message).map((part) => this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...part, at })), this.budget)));
+  }
+
+  /**
+   * Where a script may publish the announcement of these tag invalidations itself (one round
+   * trip with the invalidation), or undefined when they need splitting into several messages.
+   */
+  tagAnnouncement(tags: readonly string[]): { channel: string; sender: string } | undefined {
+    const t: Record<string, number> = {};
+    for (const tag of tags) t[tag] = 0;
+    return fitsOneMessage({ t, s: 0 }) ? { channel: this.channel, sender: this.instanceId } : undefined;
   }
 
   /** Queues written keys; they go out together at the end of this event-loop turn. */
