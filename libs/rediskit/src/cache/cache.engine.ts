@@ -13,6 +13,7 @@ import { CacheStats } from './cache-stats.js';
 import { isPrimitive, type Found, type NamespaceRef } from './found.js';
 import { GetOrSetHandler } from './get-or-set.handler.js';
 import { InvalidationHandler } from './invalidation.handler.js';
+import { KeyTracking } from './key-tracking.js';
 import { LoaderRunner } from './loader.runner.js';
 import { HIT, MemoryFacade, USABLE } from './memory.facade.js';
 import { PendingInvalidations } from './pending-invalidations.js';
@@ -32,6 +33,8 @@ export interface EngineDeps {
   defaults: CacheDefaults;
   tagHashKey: string;
   busChannel: string | false;
+  /** `l1.coherence: 'tracking'`: the key prefix Redis tracks for this instance (keys leave the bus). */
+  trackPrefix: string | false;
   writeBehind?: WriteBehindQueue;
   /** Time budget of each Redis call (`cache.commandTimeout`, else the connection's). */
   budget: number;
@@ -56,6 +59,7 @@ export class CacheEngine {
   readonly tags: TagVersions;
   readonly stats: CacheStats;
   readonly bus: CacheBus | undefined;
+  readonly tracking: KeyTracking | undefined;
   readonly lock: CacheLock;
   readonly waiters = new WriteWaiters();
   readonly runner: LoaderRunner;
@@ -84,10 +88,26 @@ export class CacheEngine {
             dropped: (reason) => this.stats.busMessageDropped(reason),
           },
           deps.budget,
+          deps.trackPrefix === false,
+        )
+      : undefined;
+    // Redis says which keys changed, whoever wrote them; once every master is tracked again,
+    // what memory holds may have changed unseen, so it is dropped.
+    this.tracking = deps.trackPrefix
+      ? new KeyTracking(
+          deps.connection,
+          deps.trackPrefix,
+          {
+            keys: (k) => this.invalidation.onBusMessage({ k }),
+            flushed: () => this.memory.invalidateAll(),
+            lost: () => undefined, // memory is no longer trusted (tracking.healthy)
+            restored: () => this.memory.invalidateAll(),
+          },
+          this.logger,
         )
       : undefined;
     this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memory.trusted, deps.budget);
-    this.memory = new MemoryFacade(deps.memory, deps.codec, this.tags, this.bus, this.pending);
+    this.memory = new MemoryFacade(deps.memory, deps.codec, this.tags, this.bus, this.pending, this.tracking);
     this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.defaults.maxValueSize, this.logger, this.pending);
     this.lock = new CacheLock(deps.connection, deps.budget);
     this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory.size, bytes: this.memory.bytes }), () => this.pending.size);
@@ -125,19 +145,17 @@ export class CacheEngine {
   }
 
   /**
-   * Connects the bus now (the cache is configured): memory is trusted from the start. Reads
+   * Connects the bus and key tracking now (the cache is configured): memory is trusted from the start. Reads
    * the tag invalidation sequence in the background, so loads that learn their tags from
    * their value can be checked from the first one (see `TagVersions.settled`).
    */
   async start(): Promise<void> {
     this.tags.learnSequence().catch(() => undefined);
-    if (!this.bus) return;
-    try {
-      await this.bus.start();
-    } catch (e) {
-      // The cache still works without the bus: memory is simply not trusted until it connects.
-      this.logger.warn(`invalidation bus not connected: ${(e as Error).message}`);
-    }
+    // The cache still works without either: memory is simply not trusted until they connect.
+    await Promise.all([
+      this.bus?.start().catch((e: Error) => this.logger.warn(`invalidation bus not connected: ${e.message}`)),
+      this.tracking?.start().catch((e: Error) => this.logger.warn(`key tracking not enabled: ${e.message}`)),
+    ]);
   }
 
   /** Waits for background refreshes and writes, replays pending invalidations if Redis answers, stops the bus. */
@@ -147,6 +165,7 @@ export class CacheEngine {
     this.unwatch();
     await this.invalidation.close();
     await this.bus?.stop();
+    this.tracking?.stop();
     this.stats.stop();
   }
 

@@ -156,6 +156,15 @@ export interface CacheOptions {
          * @default `'freeze'`
          */
         mode?: 'freeze' | 'clone';
+        /**
+         * How memory copies learn that Redis changed: `'bus'` (this library's writes and
+         * invalidations, announced on pub/sub); `'tracking'` (Redis itself, through
+         * server-assisted client-side caching in broadcast mode on the cache's key prefix: any
+         * writer, a script, redis-cli, another service). Tag and pattern invalidations still
+         * travel on the bus. See docs/cache.md, coherence.
+         * @default `'bus'`
+         */
+        coherence?: 'bus' | 'tracking';
       };
   /** Largest encoded value accepted; larger values throw `RediskitValueTooLargeError`. @default 4 MiB */
   maxValueSize?: number;

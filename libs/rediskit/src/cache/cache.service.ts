@@ -52,6 +52,7 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
       tagHashKey: keyspace.key('cache-tags'),
       cachePrefix: keyspace.key('cache') + keyspace.separator,
       busChannel: options.bus === false ? false : keyspace.key('cache-bus'),
+      trackPrefix: l1 && l1.coherence === 'tracking' ? keyspace.key('cache') + keyspace.separator : false,
       writeBehind: options.writeBehind ? new WriteBehindQueue(options.writeBehind, metrics) : undefined,
     });
     if (cacheOptions !== undefined) await engine.start();
