@@ -5,3 +5,4 @@ export { scanKeys, unlinkMatching } from '../libs/rediskit/src/connection/scan.j
 export { RedisConnectionMetrics } from '../libs/rediskit/src/metrics/connection.metrics.js';
 export { MemoryRateLimiter } from '../libs/rediskit/src/rate-limit/memory-rate-limiter.js';
 export type { StoredResponse } from '../libs/rediskit/src/http-cache/stored-response.js';
+export { Tracing } from '../libs/rediskit/src/tracing/tracing.js';
