@@ -3,7 +3,7 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
-import { getRedisToken, Keyspace, PubSubService, RateLimiterService, RedisModule, SessionService, type Envelope, type RedisModuleOptions } from 'nestjs-rediskit';
+import { CacheService, getRedisToken, Keyspace, LockService, PubSubService, RateLimiterService, RedisModule, RediskitError, SessionService, type Envelope, type RedisModuleOptions } from 'nestjs-rediskit';
 import { RedisServer } from '../harness/index.js';
 import { SpanRecorder, eventually } from './span-recorder.js';
 import { cacheSpanBehaviour, childrenOf, expectNoneHolds, lockSpanBehaviour } from './tracing-behaviour.js';
@@ -114,5 +114,27 @@ describe('OpenTelemetry spans on a standalone Redis', () => {
     await off();
     await eventually(() => expect(spans.named('rediskit.pubsub.receive')).toHaveLength(hostile.length));
     for (const span of spans.named('rediskit.pubsub.receive')) expect(span.parentSpanContext).toBeUndefined();
+  });
+
+  it('with Redis down, a lock acquire ends its span with the error code, a cache read records a miss, a rate limit its fallback', async () => {
+    const down = await RedisServer.start();
+    const outage = await bootApp({ connection: { url: down.url, commandTimeout: 300 }, keyspace: { prefix: 'tr-down' }, cache: { bus: false } });
+    try {
+      await down.stop();
+      spans.reset();
+      const error = await outage.get(LockService).acquire('job', { retry: { attempts: 0 } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RediskitError);
+      const [acquire] = spans.named('rediskit.lock.acquire');
+      expect(acquire!.status.code).toBe(2);
+      expect(acquire!.attributes['error.type']).toBe((error as RediskitError).code);
+      expect(await outage.get(CacheService).get('anything')).toBeUndefined();
+      const [get] = spans.named('rediskit.cache.get');
+      expect(get!.attributes['rediskit.cache.layer']).toBe('miss');
+      expect(get!.status.code).toBe(0); // a cache read never fails for Redis trouble
+      expect((await outage.get(RateLimiterService).consume('someone', { name: 'api', limit: 5, window: '1m' })).fallback).toBe('open');
+      expect(spans.named('rediskit.rate_limit.consume')[0]!.attributes).toMatchObject({ 'rediskit.rate_limit.allowed': true, 'rediskit.rate_limit.fallback': 'open' });
+    } finally {
+      await outage.close();
+    }
   });
 });
