@@ -2,14 +2,14 @@
  * The import rules of nestjs-rediskit (docs/architecture.md). `npm test` runs them
  * (test/architecture): a new violation fails the build.
  *
- * core          options/ connection/ keyspace/ codec/ scripts/ metrics/ and errors.ts: knows no capability
+ * core          options/ connection/ keyspace/ codec/ scripts/ metrics/ tracing/ and errors.ts: knows no capability
  *               layered, each importing only layers below it (a type-only import does not count):
- *               options < keyspace, codec < scripts < connection < metrics
+ *               options < keyspace, codec < scripts < connection < metrics; tracing/ beside options, below the rest
  * capabilities  one folder each; another capability only through its public entry (index.ts)
  * composition   redis.module.ts, capabilities.ts, index.ts and the subpath entries: may import anything
  */
 const SRC = '^libs/rediskit/src/';
-const CORE = `${SRC}(options|connection|keyspace|codec|scripts|metrics)/|${SRC}(errors|redis\\.constants)\\.ts$`;
+const CORE = `${SRC}(options|connection|keyspace|codec|scripts|metrics|tracing)/|${SRC}(errors|redis\\.constants)\\.ts$`;
 const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health|db-invalidation|prisma)';
 const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler|prisma)\\.ts$`;
 
@@ -20,6 +20,7 @@ const ABOVE = {
   codec: 'keyspace|scripts|connection|metrics',
   scripts: 'connection|metrics',
   connection: 'metrics',
+  tracing: 'options|keyspace|codec|scripts|connection|metrics',
 };
 const layerRules = Object.entries(ABOVE).map(([folder, above]) => ({
   name: `core-layers-${folder}`,
@@ -34,7 +35,7 @@ module.exports = {
     ...layerRules,
     {
       name: 'core-knows-no-capability',
-      comment: 'The core (options, connection, keyspace, codec, scripts, metrics, errors) must not import a capability.',
+      comment: 'The core (options, connection, keyspace, codec, scripts, metrics, tracing, errors) must not import a capability.',
       severity: 'error',
       from: { path: CORE },
       to: { path: `${SRC}${CAPABILITIES}/` },

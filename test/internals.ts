@@ -7,3 +7,4 @@ export { MemoryRateLimiter } from '../libs/rediskit/src/rate-limit/memory-rate-l
 export type { StoredResponse } from '../libs/rediskit/src/http-cache/stored-response.js';
 export { requestFingerprint } from '../libs/rediskit/src/idempotency/idempotency.fingerprint.js';
 export { recordId } from '../libs/rediskit/src/idempotency/idempotency-key.js';
+export { Tracing } from '../libs/rediskit/src/tracing/tracing.js';

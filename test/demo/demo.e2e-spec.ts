@@ -388,13 +388,28 @@ describe('operations', () => {
     }
   });
 
+  it('GET /traces lists the spans of that traffic: cache layers, fencing tokens, rate-limit decisions, sessions', async () => {
+    type SpanView = { name: string; spanId: string; parentSpanId?: string; attributes: Record<string, unknown> };
+    const spans = (name: string) => http.get(`/traces?name=${name}`).expect(200).then((res) => res.body as SpanView[]);
+    await http.get('/products/1').expect(200);
+    await http.get('/products/1').expect(200);
+    const layers = (await spans('rediskit.cache.getOrSet')).map((s) => s.attributes['rediskit.cache.layer']);
+    expect(layers).toEqual(expect.arrayContaining(['l1']));
+    expect(layers.every((l) => ['l1', 'l2', 'miss', 'stale'].includes(l as string))).toBe(true);
+    const acquired = (await spans('rediskit.lock.acquire')).filter((s) => s.attributes['rediskit.lock.acquired'] === true);
+    expect(acquired.length).toBeGreaterThan(0);
+    expect(acquired.every((s) => typeof s.attributes['rediskit.lock.fencing_token'] === 'number')).toBe(true);
+    expect((await spans('rediskit.rate_limit.consume')).some((s) => typeof s.attributes['rediskit.rate_limit.policy'] === 'string' && typeof s.attributes['rediskit.rate_limit.allowed'] === 'boolean')).toBe(true);
+    expect((await spans('rediskit.session.read')).length).toBeGreaterThan(0);
+  });
+
   it('GET /docs serves the OpenAPI UI and a document listing every area', async () => {
     await http.get('/docs').expect(200).expect('content-type', /html/);
     const doc = (await http.get('/docs-json').expect(200)).body as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/auth/login', '/auth/logout', '/auth/logout-all', '/auth/sessions', '/auth/verify', '/products', '/products/{id}', '/orders',
-        '/drivers/nearby', '/drivers/{id}/location', '/notifications/stream', '/notifications/inbox', '/health', '/metrics', '/stats',
+        '/drivers/nearby', '/drivers/{id}/location', '/notifications/stream', '/notifications/inbox', '/health', '/metrics', '/traces', '/stats',
       ]),
     );
   });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AppModule } from './app.module.js';
 import { loadDemoConfig } from './config/demo.config.js';
 import { RediskitExceptionFilter } from './ops/rediskit-exception.filter.js';
+import { startDemoTracing } from './ops/demo-tracing.js';
 
 const publicDir = fileURLToPath(new URL('../public', import.meta.url));
 
@@ -14,6 +15,7 @@ const publicDir = fileURLToPath(new URL('../public', import.meta.url));
  * optional shutdown hooks. `env` defaults to `process.env`; tests pass their own.
  */
 export async function createDemoApp(env: Record<string, string | undefined> = process.env, options: { logger?: false; shutdownHooks?: boolean } = {}): Promise<NestExpressApplication> {
+  startDemoTracing(env);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env), {
     logger: options.logger ?? ['log', 'warn', 'error'],
     // Open SSE streams must not keep app.close() waiting.

@@ -23,6 +23,7 @@ export type { Serializer } from './codec/serializers.js';
 export type { Compressor, CompressionOptions } from './codec/compression.js';
 export { defineScript, type LuaScript } from './scripts/lua-script.js';
 export { MetricsService, type MetricsOptions, type MetricsRegistry } from './metrics/metrics.service.js';
+export type { TracingOptions } from './tracing/tracing.options.js';
 export type { CounterMetric, GaugeMetric, HistogramMetric, BoundCounter, BoundGauge, BoundHistogram, Labels } from './metrics/metrics.service.js';
 
 // Cache.

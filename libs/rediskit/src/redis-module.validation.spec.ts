@@ -21,6 +21,12 @@ describe('validateModuleOptions', () => {
     expect(problemsOf({ connection: { cluster: { nodes: [{ host: 'c', port: 7000 }], scaleReads: 'slave' } } })).toEqual([]);
   });
 
+  it('checks the tracing section with the rest', () => {
+    expect(problemsOf({ connection: { url: 'redis://localhost:6379' }, tracing: { enabled: false, propagate: true } })).toEqual([]);
+    const problems = problemsOf({ connection: { url: 'redis://localhost:6379' }, tracing: { enabled: 'yes', propagate: 1 } });
+    expect(problems).toEqual([expect.stringMatching(/^tracing\.enabled/), expect.stringMatching(/^tracing\.propagate/)]);
+  });
+
   it('lists every bad field in one error', () => {
     const problems = problemsOf({
       connection: { url: 'http://x', commandTimeout: 'soon' },

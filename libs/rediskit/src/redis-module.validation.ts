@@ -7,6 +7,7 @@ import { CircuitBreakerOptionsDto } from './connection/circuit-breaker.options.d
 import { RediskitConfigError } from './errors.js';
 import { KeyspaceOptionsDto } from './keyspace/keyspace.options.dto.js';
 import { MetricsOptionsDto } from './metrics/metrics.options.dto.js';
+import { TracingOptionsDto } from './tracing/tracing.options.js';
 import { connectionProblems } from './options/connection-options.dto.js';
 import { problemsOf } from './options/option-problems.js';
 import { DEFAULT_CONNECTION, type RedisModuleOptions } from './options/redis-module-options.js';
@@ -16,6 +17,7 @@ class CoreOptionsDto {
   @IsOptional() @ValidateNested() @Type(() => KeyspaceOptionsDto) keyspace?: KeyspaceOptionsDto;
   @IsOptional() @IsNumber() @Min(1) readyTimeout?: number;
   @IsOptional() @ValidateNested() @Type(() => MetricsOptionsDto) metrics?: MetricsOptionsDto;
+  @IsOptional() @ValidateNested() @Type(() => TracingOptionsDto) tracing?: TracingOptionsDto;
 }
 
 /**
@@ -25,9 +27,9 @@ class CoreOptionsDto {
  */
 export function validateModuleOptions(options: RedisModuleOptions, capabilities: readonly Capability[] = CAPABILITIES): RedisModuleOptions {
   if (!options || typeof options !== 'object') throw new RediskitConfigError(['options: must be an object']);
-  const { keyspace, readyTimeout, metrics } = options;
+  const { keyspace, readyTimeout, metrics, tracing } = options;
   const problems = [
-    ...problemsOf(CoreOptionsDto, { keyspace, readyTimeout, metrics }, ''),
+    ...problemsOf(CoreOptionsDto, { keyspace, readyTimeout, metrics, tracing }, ''),
     ...connectionProblems(options.connection, 'connection'),
     ...Object.entries(options.connections ?? {}).flatMap(([name, c]) => connectionProblems(c, `connections.${name}`)),
     ...(options.circuitBreaker === false ? [] : problemsOf(CircuitBreakerOptionsDto, options.circuitBreaker, 'circuitBreaker')),

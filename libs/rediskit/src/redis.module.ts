@@ -10,6 +10,7 @@ import { CAPABILITIES } from './capabilities.js';
 import type { RedisModuleOptions } from './options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from './redis.constants.js';
 import { metricsProviders } from './metrics/metrics.providers.js';
+import { Tracing } from './tracing/tracing.js';
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<RedisModuleOptions>({ moduleName: 'Redis' })
@@ -37,6 +38,7 @@ const coreProviders: Provider[] = [
   { provide: Codec, useFactory: (o: RedisModuleOptions) => new Codec({ ...o.codec, maxInflatedSize: o.codec?.maxInflatedSize ?? o.cache?.maxValueSize }), inject: [REDIS_MODULE_OPTIONS] },
   { provide: MetricsService, useFactory: (o: RedisModuleOptions) => MetricsService.create(o.metrics), inject: [REDIS_MODULE_OPTIONS] },
   ...metricsProviders,
+  { provide: Tracing, useFactory: (o: RedisModuleOptions) => Tracing.create(o.tracing), inject: [REDIS_MODULE_OPTIONS] },
 ];
 
 /** The capabilities' providers (capabilities.ts); each is injectable wherever the module is visible. */

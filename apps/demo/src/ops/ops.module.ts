@@ -5,11 +5,12 @@ import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { StatsController } from './stats.controller.js';
 import { StatsService } from './stats.service.js';
+import { TracesController } from './traces.controller.js';
 
-/** Operations: /health (Terminus), /metrics (Prometheus), /stats (the page's live numbers). */
+/** Operations: /health (Terminus), /metrics (Prometheus), /traces (recent spans), /stats (the page's live numbers). */
 @Module({
   imports: [TerminusModule],
-  controllers: [HealthController, MetricsController, StatsController],
+  controllers: [HealthController, MetricsController, TracesController, StatsController],
   providers: [DatabaseHealthIndicator, StatsService],
 })
 export class OpsModule {}

@@ -8,6 +8,7 @@ import { CacheService } from './cache.service.js';
 import { defineCapability } from '../capability.js';
 import { byNodeEnv, type ByNodeEnv } from '../options/by-node-env.js';
 import { CacheOptionsDto } from './cache.options.dto.js';
+import { Tracing } from '../tracing/tracing.js';
 
 /** What CACHE_DEFAULT_TTL defaults to, by NODE_ENV. */
 export const CACHE_ENV_DEFAULTS: ByNodeEnv<{ defaultTtl: string }> = {
@@ -24,9 +25,9 @@ export const cacheCapability = defineCapability({
   providers: [
     {
       provide: CacheService,
-      useFactory: (registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, options: RedisModuleOptions) =>
-        CacheService.create(registry, keyspace, codec, metrics, options.cache),
-      inject: [RedisRegistry, Keyspace, Codec, MetricsService, REDIS_MODULE_OPTIONS],
+      useFactory: (registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, options: RedisModuleOptions, tracing: Tracing) =>
+        CacheService.create(registry, keyspace, codec, metrics, options.cache, tracing),
+      inject: [RedisRegistry, Keyspace, Codec, MetricsService, REDIS_MODULE_OPTIONS, Tracing],
     },
   ],
 });

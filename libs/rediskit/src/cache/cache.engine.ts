@@ -22,6 +22,8 @@ import { RedisFacade } from './redis.facade.js';
 import { TagVersions } from './tag-versions.js';
 import type { WriteBehindQueue } from './write-behind.queue.js';
 import { WriteWaiters } from './write-waiters.js';
+import { Tracing, type TraceSpan } from '../tracing/tracing.js';
+import { answeredBy } from './cache.tracing.js';
 
 export type { NamespaceRef } from './found.js';
 
@@ -40,6 +42,8 @@ export interface EngineDeps {
   budget: number;
   /** Prefix of every key of the cache, all namespaces (cleared whole after an overflow of pending tag invalidations). */
   cachePrefix: string;
+  /** Spans of get and getOrSet (none when absent). */
+  tracing?: Tracing;
 }
 
 /**
@@ -125,6 +129,10 @@ export class CacheEngine {
     };
   }
 
+  get tracing(): Tracing {
+    return this.deps.tracing ?? Tracing.off;
+  }
+
   get connection(): RedisConnection {
     return this.deps.connection;
   }
@@ -173,7 +181,7 @@ export class CacheEngine {
 
   // Not async: an L1 hit resolves at once, and each async frame is a microtask hop, which is
   // measurable on a hit (bench `cache`).
-  get<T>(ns: NamespaceRef, full: string, skipL1: boolean): Promise<T | undefined> {
+  get<T>(ns: NamespaceRef, full: string, skipL1: boolean, span?: TraceSpan): Promise<T | undefined> {
     const memory = this.memory;
     const useMemory = !skipL1 && memory.layer !== undefined;
     let fallback: Found | undefined;
@@ -184,13 +192,14 @@ export class CacheEngine {
         const use = memory.classify(full, item, now);
         if (use === HIT) {
           ns.stats.l1Hits++;
+          answeredBy(span, 'l1');
           return Promise.resolve(memory.read<T>(item, full));
         }
         if (use === USABLE) fallback = memory.found(item);
       }
       ns.stats.l1Misses++;
     }
-    return this.twoTier(ns, full, useMemory, fallback, true) as Promise<T | undefined>;
+    return this.twoTier(ns, full, useMemory, fallback, true, span) as Promise<T | undefined>;
   }
 
   /** Remaining freshness in ms, or undefined when missing. */
@@ -201,8 +210,8 @@ export class CacheEngine {
     return left > 0 ? left : undefined;
   }
 
-  getOrSet<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions): Promise<T> {
-    return this.getOrSetHandler.handle(ns, full, loader, o);
+  getOrSet<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions, span?: TraceSpan): Promise<T> {
+    return this.getOrSetHandler.handle(ns, full, loader, o, span);
   }
 
   /** Reads Redis and fills memory (stale entries too: retained for grace / stale-if-error). Redis errors read as a miss. */
@@ -215,7 +224,7 @@ export class CacheEngine {
    * fresh), else undefined. With `freshValue`: the fresh value itself, or undefined (what `get`
    * returns); else the entry found, stale or not. Not async: see `RedisFacade.readWith`.
    */
-  private twoTier(ns: NamespaceRef, full: string, useMemory: boolean, fallback: Found | undefined, freshValue: boolean): Promise<unknown> {
+  private twoTier(ns: NamespaceRef, full: string, useMemory: boolean, fallback: Found | undefined, freshValue: boolean, span?: TraceSpan): Promise<unknown> {
     const epoch = this.memory.epoch;
     return this.redis.readWith(
       ns,
@@ -224,6 +233,7 @@ export class CacheEngine {
       (read) => {
         if (read === undefined) {
           ns.stats.l2Misses++;
+          answeredBy(span, 'miss');
           return undefined;
         }
         const { entry, value } = read;
@@ -231,6 +241,7 @@ export class CacheEngine {
         const fresh = now < entry.expiresAt;
         if (fresh) ns.stats.l2Hits++;
         else ns.stats.l2Misses++;
+        answeredBy(span, fresh ? 'l2' : 'miss');
         const shared = useMemory ? this.memory.fill(full, entry, value, this.deps.defaults.l1Ttl, now, epoch) : isPrimitive(value);
         if (freshValue) return fresh ? value : undefined;
         return { entry, value, shared };
@@ -238,6 +249,7 @@ export class CacheEngine {
       () => {
         ns.stats.errors++;
         const usable = fallback && Date.now() < fallback.entry.expiresAt ? this.memory.handOut(fallback, full) : undefined;
+        answeredBy(span, usable ? 'l1' : 'miss');
         return freshValue ? usable?.value : usable;
       },
     );

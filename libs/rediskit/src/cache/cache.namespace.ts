@@ -7,6 +7,7 @@ import type { CacheEngine, NamespaceRef } from './cache.engine.js';
 import { encodeGlob, MAX_GLOB_LENGTH } from './glob.js';
 import { stableHash } from './stable-hash.js';
 import { TagVersions } from './tag-versions.js';
+import { tracedRead } from './cache.tracing.js';
 
 /** One entry for `setMany`. */
 export interface CacheEntryInput<T = unknown> extends CacheSetOptions {
@@ -80,7 +81,10 @@ export class CacheNamespace {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.engine.get<T>(this.ref, full, options?.skipL1 ?? false);
+    const skipL1 = options?.skipL1 ?? false;
+    // Tracing off: not even a closure (an L1 hit is a few hundred ns).
+    if (!this.engine.tracing.enabled) return this.engine.get<T>(this.ref, full, skipL1);
+    return tracedRead(this.engine.tracing, 'get', this.ref, (span) => this.engine.get<T>(this.ref, full, skipL1, span));
   }
 
   /** Values of several keys, in order (`undefined` for misses). */
@@ -163,7 +167,8 @@ export class CacheNamespace {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.engine.getOrSet<T>(this.ref, full, loader, o);
+    if (!this.engine.tracing.enabled) return this.engine.getOrSet<T>(this.ref, full, loader, o);
+    return tracedRead(this.engine.tracing, 'getOrSet', this.ref, (span) => this.engine.getOrSet<T>(this.ref, full, loader, o, span));
   }
 
   /** Loads the entries that are missing (each through `getOrSet`); returns how many loaders ran. */

@@ -10,6 +10,7 @@ import { CacheNamespace } from './cache.namespace.js';
 import type { CacheInvalidatedEvent, CacheOptions } from './cache.options.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import { WriteBehindQueue } from './write-behind.queue.js';
+import type { Tracing } from '../tracing/tracing.js';
 
 /** Name of the namespace `CacheService` itself reads and writes. */
 export const DEFAULT_CACHE_NAMESPACE = 'default';
@@ -38,7 +39,7 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
    * Builds the cache (used by the module's provider). With `options` (the module has a `cache`
    * section) the invalidation bus connects now; without, on the first call that reads memory.
    */
-  static async create(registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, cacheOptions?: CacheOptions): Promise<CacheService> {
+  static async create(registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, cacheOptions?: CacheOptions, tracing?: Tracing): Promise<CacheService> {
     const options = cacheOptions ?? {};
     const l1 = options.l1;
     const connection = registry.get(options.connection);
@@ -54,6 +55,7 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
       busChannel: options.bus === false ? false : keyspace.key('cache-bus'),
       trackPrefix: l1 && l1.coherence === 'tracking' ? keyspace.key('cache') + keyspace.separator : false,
       writeBehind: options.writeBehind ? new WriteBehindQueue(options.writeBehind, metrics) : undefined,
+      tracing,
     });
     if (cacheOptions !== undefined) await engine.start();
     return new CacheService(engine, keyspace);

@@ -9,6 +9,8 @@ import { EXPIRED, HIT, USABLE, type MemoryFacade } from './memory.facade.js';
 import type { RedisFacade } from './redis.facade.js';
 import type { TagVersions } from './tag-versions.js';
 import type { WriteWaiters } from './write-waiters.js';
+import type { TraceSpan } from '../tracing/tracing.js';
+import { answeredBy, type FlightOutcome } from './cache.tracing.js';
 
 /** What the get-or-set handler uses of the cache stack. */
 export interface GetOrSetStack {
@@ -32,7 +34,7 @@ export interface GetOrSetStack {
  * errors never reach the caller: memory serves what it has, or the loader runs.
  */
 export class GetOrSetHandler {
-  private readonly inflight = new Map<string, Promise<Found>>();
+  private readonly inflight = new Map<string, { found: Promise<Found>; outcome: FlightOutcome }>();
   private readonly refreshing = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -40,7 +42,7 @@ export class GetOrSetHandler {
     private readonly logger: Logger,
   ) {}
 
-  async handle<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions): Promise<T> {
+  async handle<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions, span?: TraceSpan): Promise<T> {
     const memory = this.stack.memory;
     let stale: Found | undefined;
     let fallback: Found | undefined;
@@ -51,6 +53,7 @@ export class GetOrSetHandler {
         const use = memory.classify(full, item, now);
         if (use === HIT) {
           ns.stats.l1Hits++;
+          answeredBy(span, 'l1');
           if (o.beta > 0) this.maybeRefreshEarly(ns, full, loader, o, memory.found(item), now);
           return memory.read<T>(item, full);
         }
@@ -62,21 +65,30 @@ export class GetOrSetHandler {
     // A stale value within grace is served at once; one refresh runs behind it.
     if (stale && Date.now() < stale.entry.expiresAt + (stale.entry.grace ?? o.grace)) {
       ns.stats.staleServed++;
+      answeredBy(span, 'stale');
       if (!this.inflight.has(full)) this.refreshInBackground(ns, full, loader, o, stale);
       return memory.handOut(stale, full).value as T;
     }
     let flight = this.inflight.get(full);
     if (flight === undefined) {
-      flight = this.readOrLoad(ns, full, loader, o, stale, fallback);
+      const outcome: FlightOutcome = { layer: 'miss' };
+      flight = { found: this.readOrLoad(ns, full, loader, o, stale, fallback, outcome), outcome };
       this.inflight.set(full, flight);
       const own = flight;
       const done = () => {
         if (this.inflight.get(full) === own) this.inflight.delete(full);
       };
-      flight.then(done, done);
-      return (await flight).value as T;
+      own.found.then(done, done);
+      try {
+        return (await own.found).value as T;
+      } finally {
+        answeredBy(span, outcome.layer);
+      }
     }
-    return memory.handOut(await flight, full).value as T;
+    // Callers sharing a flight were answered by what the flight found.
+    const shared = await flight.found;
+    answeredBy(span, flight.outcome.layer);
+    return memory.handOut(shared, full).value as T;
   }
 
   private async readOrLoad<T>(
@@ -86,6 +98,7 @@ export class GetOrSetHandler {
     o: CallOptions,
     stale: Found | undefined,
     fallback: Found | undefined,
+    outcome: FlightOutcome,
   ): Promise<Found> {
     const memory = this.stack.memory;
     const epoch = memory.epoch;
@@ -97,7 +110,10 @@ export class GetOrSetHandler {
     } catch {
       ns.stats.errors++;
       redisDown = true;
-      if (fallback && Date.now() < fallback.entry.expiresAt) return memory.handOut(fallback, full);
+      if (fallback && Date.now() < fallback.entry.expiresAt) {
+        outcome.layer = 'l1';
+        return memory.handOut(fallback, full);
+      }
     }
     if (read !== undefined) {
       const now = Date.now();
@@ -106,6 +122,7 @@ export class GetOrSetHandler {
       const found: Found = { entry, value, shared };
       if (now < entry.expiresAt) {
         ns.stats.l2Hits++;
+        outcome.layer = 'l2';
         this.maybeRefreshEarly(ns, full, loader, o, found, now);
         return found;
       }
@@ -113,13 +130,14 @@ export class GetOrSetHandler {
       stale = found;
       if (now < entry.expiresAt + (entry.grace ?? o.grace)) {
         ns.stats.staleServed++;
+        outcome.layer = 'stale';
         this.refreshInBackground(ns, full, loader, o, stale);
         return found;
       }
     } else if (!redisDown) {
       ns.stats.l2Misses++;
     }
-    return this.load(ns, full, loader, o, stale, redisDown, false);
+    return this.load(ns, full, loader, o, stale, redisDown, false, outcome);
   }
 
   /**
@@ -135,6 +153,7 @@ export class GetOrSetHandler {
     stale: Found | undefined,
     redisDown: boolean,
     inBackground: boolean,
+    outcome?: FlightOutcome,
   ): Promise<Found> {
     const { tags, lock } = this.stack;
     let versions: Map<string, number> | undefined | null;
@@ -154,13 +173,17 @@ export class GetOrSetHandler {
           const fresh = await this.stack.readThrough(ns, full, !o.skipL1);
           if (fresh && Date.now() < fresh.entry.expiresAt) {
             await lock.release(lockKey, token);
+            if (outcome) outcome.layer = 'l2';
             return fresh;
           }
         }
         if (token === undefined) {
           if (inBackground && stale) return stale; // another instance refreshes
           const won = await this.waitForValue(ns, full, lockKey, o);
-          if (won) return won;
+          if (won) {
+            if (outcome) outcome.layer = 'l2'; // another instance loaded it
+            return won;
+          }
         }
       } catch {
         ns.stats.errors++;
@@ -176,6 +199,7 @@ export class GetOrSetHandler {
       const refused = error instanceof RediskitValueTooLargeError || error instanceof RediskitArgumentError;
       if (!refused && stale && Date.now() < stale.entry.expiresAt + (stale.entry.staleIfError ?? o.staleIfError)) {
         ns.stats.staleServed++;
+        if (outcome) outcome.layer = 'stale';
         return this.stack.memory.handOut(stale, full);
       }
       throw error;

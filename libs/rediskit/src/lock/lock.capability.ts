@@ -6,6 +6,7 @@ import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { LockService } from './lock.service.js';
 import { defineCapability } from '../capability.js';
 import { LockModuleOptionsDto } from './lock.options.js';
+import { Tracing } from '../tracing/tracing.js';
 
 /** Locks: `LockService` on the configured connection, or on several in Redlock mode. */
 export const lockCapability = defineCapability({
@@ -15,9 +16,9 @@ export const lockCapability = defineCapability({
   providers: [
     {
       provide: LockService,
-      useFactory: (registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, options: RedisModuleOptions) =>
-        new LockService(registry, keyspace, metrics, options.lock),
-      inject: [RedisRegistry, Keyspace, MetricsService, REDIS_MODULE_OPTIONS],
+      useFactory: (registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, options: RedisModuleOptions, tracing: Tracing) =>
+        new LockService(registry, keyspace, metrics, options.lock, tracing),
+      inject: [RedisRegistry, Keyspace, MetricsService, REDIS_MODULE_OPTIONS, Tracing],
     },
   ],
 });

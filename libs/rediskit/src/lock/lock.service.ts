@@ -16,6 +16,8 @@ import { DEFAULT_RETRY, pause, pauseBeforeRetry, retryPolicy, type RetryPolicy }
 import { Lock, type Lease, type LockIssuer } from './lock.js';
 import { RedlockBackend } from './redlock.backend.js';
 import { SingleLockBackend } from './single-lock.backend.js';
+import { Tracing } from '../tracing/tracing.js';
+import { LockTracing } from './lock.tracing.js';
 
 /** What `withLock` makes available to code running inside it (see {@link LockService.current}). */
 export interface LockContext {
@@ -41,6 +43,7 @@ export class LockService {
   private readonly logger = new Logger('LockService');
   private readonly backend: LockBackend;
   private readonly metrics: LockMetrics;
+  private readonly traces: LockTracing;
   private readonly defaultTtl: number;
   private readonly defaultRetry: RetryPolicy;
   private readonly tryOnce: RetryPolicy;
@@ -48,15 +51,15 @@ export class LockService {
   // Per instance, not global: lets @WithLock methods reach their lock and signal.
   private readonly context = new AsyncLocalStorage<LockContext>();
   private readonly issuer: LockIssuer = {
-    renew: (lock, ttl) => this.renew(lock, ttl),
-    release: (lock) => this.backend.release(lock.resource, lock.token),
+    renew: (lock, ttl) => this.traces.extend(lock, () => this.renew(lock, ttl)),
+    release: (lock) => this.traces.release(lock, () => this.backend.release(lock.resource, lock.token)),
     lost: (lock, error) => {
       this.metrics.lost.inc();
       this.logger.warn(error.message);
     },
   };
 
-  constructor(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, options: LockModuleOptions = {}) {
+  constructor(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, options: LockModuleOptions = {}, tracing: Tracing = Tracing.off) {
     const keys = keyspace.scope('lock');
     const commandsOn = (connection: RedisConnection) =>
       new LockCommands(connection, keys, toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'lock.commandTimeout'));
@@ -64,6 +67,7 @@ export class LockService {
       ? new RedlockBackend(options.redlock.connections.map((name) => commandsOn(registry.get(name))))
       : new SingleLockBackend(commandsOn(registry.get(options.connection)));
     this.metrics = new LockMetrics(metrics, this.backend.mode);
+    this.traces = new LockTracing(tracing, this.backend.mode);
     this.defaultTtl = validTtl(options.defaultTtl ?? 30_000, 'lock.defaultTtl');
     this.defaultRetry = retryPolicy(options.retry, DEFAULT_RETRY);
     this.tryOnce = { ...this.defaultRetry, attempts: 0 };
@@ -85,7 +89,7 @@ export class LockService {
    */
   async acquire(resource: string, options: LockOptions = {}): Promise<Lock> {
     const retry = retryPolicy(options.retry, this.defaultRetry);
-    const lock = await this.take(resource, options, retry);
+    const lock = await this.traces.acquire(() => this.take(resource, options, retry));
     if (typeof lock === 'number') throw new LockNotAcquiredError(resource, lock);
     return lock;
   }
@@ -99,7 +103,7 @@ export class LockService {
    * if (!lock) return; // another instance runs it
    */
   async tryAcquire(resource: string, options: LockOptions = {}): Promise<Lock | null> {
-    const lock = await this.take(resource, options, retryPolicy(options.retry, this.tryOnce));
+    const lock = await this.traces.acquire(() => this.take(resource, options, retryPolicy(options.retry, this.tryOnce)));
     return typeof lock === 'number' ? null : lock;
   }
 

@@ -3,6 +3,7 @@ import type { CodecOptions } from '../codec/codec.js';
 import type { KeyspaceOptions } from '../keyspace/keyspace.js';
 import type { CircuitBreakerOptions } from '../connection/circuit-breaker.js';
 import type { MetricsOptions } from '../metrics/metrics.service.js';
+import type { TracingOptions } from '../tracing/tracing.options.js';
 
 /** Name of the connection used when none is given. */
 export const DEFAULT_CONNECTION = 'default';
@@ -30,6 +31,8 @@ export interface RedisModuleOptions {
   circuitBreaker?: CircuitBreakerOptions | false;
   /** Prometheus metrics. */
   metrics?: MetricsOptions;
+  /** OpenTelemetry spans of cache, lock, rate-limit, session and pub/sub operations (needs `@opentelemetry/api`). */
+  tracing?: TracingOptions;
   /** Upper bound for waiting on `ready` at boot, in ms. @default `connection.connectTimeout` */
   readyTimeout?: number;
 }

@@ -18,6 +18,11 @@ export interface Envelope<T = unknown> {
   ts: number;
   /** Who sent it (`pubsub.source`, default `hostname:pid`). */
   source: string;
+  /**
+   * The W3C trace context of the publish span, when the sender traces with propagation on
+   * (`tracing.propagate`). Untrusted on receive: only a well-formed value is continued.
+   */
+  traceparent?: string;
 }
 
 /** The part of an envelope that goes through the codec (the id travels in front of it). */

@@ -13,11 +13,13 @@ import { inboxAppendScript } from './pubsub-inbox-append.lua.js';
 import { byteLength, PublishBatcher } from './publish-batcher.js';
 import { publishRoutedScript } from './pubsub-publish-routed.lua.js';
 import { PubSubChannels, type ChannelKind } from './pubsub.channels.js';
-import { encodeBody, encodeFramed, MAX_STREAM_ID_LENGTH } from './pubsub.envelope.js';
+import { encodeBody, encodeFramed, MAX_STREAM_ID_LENGTH, type EnvelopeBody } from './pubsub.envelope.js';
 import { PubSubMetrics } from './pubsub.metrics.js';
 import { resolvePubSubSettings } from './pubsub.settings.js';
 import { PubSubSubscriber, type MessageHandler, type SubscribeOptions, type Unsubscribe } from './pubsub.subscriber.js';
 import { UserInbox } from './user-inbox.js';
+import { Tracing } from '../tracing/tracing.js';
+import { tracedPublish } from './pubsub.tracing.js';
 
 /** Options of {@link PubSubService.publish}. */
 export interface PublishOptions {
@@ -72,6 +74,7 @@ export class PubSubService implements OnModuleDestroy {
     private readonly codec: Codec,
     metrics: MetricsService,
     @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions,
+    private readonly tracing: Tracing = Tracing.off,
   ) {
     const settings = resolvePubSubSettings(moduleOptions.pubsub);
     this.connection = registry.get(settings.connection);
@@ -94,7 +97,7 @@ export class PubSubService implements OnModuleDestroy {
       undefined,
       this.maxMessageSize,
     );
-    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: settings.sharded, reconnect: settings.reconnect, budget: this.budget });
+    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: settings.sharded, reconnect: settings.reconnect, budget: this.budget, tracing });
     this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2, budget: this.budget });
   }
 
@@ -111,12 +114,17 @@ export class PubSubService implements OnModuleDestroy {
    * message over `pubsub.maxMessageSize` once encoded (nothing is sent).
    */
   publish<T>(channel: string, data: T, options: PublishOptions = {}): Promise<number> {
+    if (!this.tracing.enabled) return this.publishNow(channel, data, options, undefined);
+    return tracedPublish(this.tracing, 'channel', channel, (traceparent) => this.publishNow(channel, data, options, traceparent));
+  }
+
+  private publishNow<T>(channel: string, data: T, options: PublishOptions, traceparent: string | undefined): Promise<number> {
     let redisChannel: string;
     let message: Buffer | string;
     let bytes: number;
     try {
       redisChannel = this.names.channel(channel);
-      message = this.envelope(redisChannel, options.type === undefined ? channel : checkType(options.type), data);
+      message = this.envelope(redisChannel, options.type === undefined ? channel : checkType(options.type), data, traceparent);
       bytes = this.checkSize(message, 0, `channel "${channel}"`);
     } catch (error) {
       return Promise.reject(error);
@@ -174,10 +182,15 @@ export class PubSubService implements OnModuleDestroy {
 
   /** Sends a message to every instance's broadcast handlers (e.g. an announcement for all users). */
   broadcast<T>(type: string, data: T): Promise<number> {
+    if (!this.tracing.enabled) return this.broadcastNow(type, data, undefined);
+    return tracedPublish(this.tracing, 'broadcast', '', (traceparent) => this.broadcastNow(type, data, traceparent));
+  }
+
+  private broadcastNow<T>(type: string, data: T, traceparent: string | undefined): Promise<number> {
     let message: Buffer | string;
     let bytes: number;
     try {
-      message = this.envelope(this.names.broadcast, checkType(type), data);
+      message = this.envelope(this.names.broadcast, checkType(type), data, traceparent);
       bytes = this.checkSize(message, 0, `broadcast "${type}"`);
     } catch (error) {
       return Promise.reject(error);
@@ -204,9 +217,11 @@ export class PubSubService implements OnModuleDestroy {
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private idCounter = 0;
 
-  private envelope(redisChannel: string, type: string, data: unknown): Buffer | string {
+  private envelope(redisChannel: string, type: string, data: unknown, traceparent: string | undefined): Buffer | string {
     const id = `${this.idPrefix}-${(++this.idCounter).toString(36)}`;
-    return encodeFramed(this.codec, id, { type, data, ts: Date.now(), source: this.source }, redisChannel);
+    const body: EnvelopeBody = { type, data, ts: Date.now(), source: this.source };
+    if (traceparent !== undefined) body.traceparent = traceparent;
+    return encodeFramed(this.codec, id, body, redisChannel);
   }
 
   // The encoded size of a message (plus `extra` bytes sent with it); throws when over the maximum.

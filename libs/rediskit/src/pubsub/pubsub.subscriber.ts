@@ -7,6 +7,8 @@ import type { ChannelKind, PubSubChannels } from './pubsub.channels.js';
 import { decodeMessages, type Envelope } from './pubsub.envelope.js';
 import type { MessageKind, PubSubMetrics } from './pubsub.metrics.js';
 import { GapTracker } from './subscriber-gaps.js';
+import type { Tracing } from '../tracing/tracing.js';
+import { tracedReceive } from './pubsub.tracing.js';
 
 /** Where a message came from, next to its envelope. */
 export interface MessageContext {
@@ -76,7 +78,7 @@ export class PubSubSubscriber {
     private readonly codec: Codec,
     private readonly names: PubSubChannels,
     private readonly metrics: PubSubMetrics,
-    private readonly options: { sharded: boolean; reconnect: { baseDelay: number; maxDelay: number }; budget?: number },
+    private readonly options: { sharded: boolean; reconnect: { baseDelay: number; maxDelay: number }; budget?: number; tracing?: Tracing },
   ) {
     this.mode = options.sharded && connection.isCluster ? 'sharded' : 'classic';
     this.gaps = new GapTracker(metrics, () => this.size);
@@ -206,6 +208,18 @@ export class PubSubSubscriber {
   }
 
   private dispatch(entry: Entry, parsed: MessageContext, envelope: Envelope): void {
+    const tracing = this.options.tracing;
+    if (tracing === undefined || !tracing.enabled) return void this.runHandlers(entry, parsed, envelope, undefined);
+    if (!wanted(entry, envelope)) return;
+    tracedReceive(tracing, parsed.kind, parsed.channel, envelope, () => {
+      const handled: Promise<unknown>[] = [];
+      this.runHandlers(entry, parsed, envelope, handled);
+      return handled;
+    });
+  }
+
+  // `handled` (when tracing) collects the handlers' results, so the receive span ends after them.
+  private runHandlers(entry: Entry, parsed: MessageContext, envelope: Envelope, handled: Promise<unknown>[] | undefined): void {
     let counted = false;
     for (const r of entry.handlers) {
       if (r.type !== undefined && r.type !== envelope.type) continue;
@@ -217,9 +231,13 @@ export class PubSubSubscriber {
       const context: MessageContext = r.pattern === undefined ? parsed : { kind: parsed.kind, channel: parsed.channel, pattern: r.pattern };
       try {
         const result = r.handler(envelope, context) as Promise<unknown> | undefined;
-        if (result && typeof result.then === 'function') result.then(undefined, (error: unknown) => this.handlerFailed(r, error));
+        if (result && typeof result.then === 'function') {
+          const settled = result.then(undefined, (error: unknown) => this.handlerFailed(r, error));
+          handled?.push(settled);
+        } else handled?.push(Promise.resolve());
       } catch (error) {
         this.handlerFailed(r, error);
+        handled?.push(Promise.resolve());
       }
     }
   }
@@ -238,4 +256,10 @@ export class PubSubSubscriber {
     const name = r.handler.name ? `handler ${r.handler.name}` : 'a handler';
     this.logger.error(`${name} failed${more}: ${(error as Error)?.stack ?? String(error)}`);
   }
+}
+
+/** Whether a handler of the entry takes this message (no receive span for a message nobody handles). */
+function wanted(entry: Entry, envelope: Envelope): boolean {
+  for (const r of entry.handlers) if (r.type === undefined || r.type === envelope.type) return true;
+  return false;
 }

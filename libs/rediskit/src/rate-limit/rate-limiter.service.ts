@@ -34,6 +34,8 @@ import { slidingWindowCounterScript } from './rate-limit-sliding-window-counter.
 import { slidingWindowLogScript } from './rate-limit-sliding-window-log.lua.js';
 import { throttlerIncrementScript } from './rate-limit-throttler-increment.lua.js';
 import { tokenBucketScript } from './rate-limit-token-bucket.lua.js';
+import { Tracing } from '../tracing/tracing.js';
+import { tracedDecision } from './rate-limit.tracing.js';
 
 const SCRIPTS: Record<RateLimitAlgorithm, BatchScript> = {
   'fixed-window': fixedWindowScript,
@@ -121,6 +123,7 @@ export class RateLimiterService {
     metrics: MetricsService,
     /** The validated `rateLimit` options. */
     readonly options: RateLimitOptions,
+    private readonly tracing: Tracing,
   ) {
     const secretKey = keyspace.key(RATE_LIMIT_FEATURE, 'key-secret');
     this.secret = new PartitionSecret((candidate) => this.runScript<string | null>(keySecretScript, [secretKey], [candidate]), options.keySecret);
@@ -144,10 +147,10 @@ export class RateLimiterService {
    * connection is opened now and boot fails when Redis does not answer; without one it opens
    * on first use.
    */
-  static async create(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, moduleOptions: RedisModuleOptions): Promise<RateLimiterService> {
+  static async create(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, moduleOptions: RedisModuleOptions, tracing = Tracing.off): Promise<RateLimiterService> {
     const options = (moduleOptions.rateLimit ?? {}) as RateLimitOptions;
     const connection = registry.get(options.connection);
-    const service = new RateLimiterService(connection, keyspace, metrics, options);
+    const service = new RateLimiterService(connection, keyspace, metrics, options, tracing);
     if (moduleOptions.rateLimit !== undefined) {
       service.link = linkTo(await connection.duplicate('rate-limit', LIMITER_CLIENT_OPTIONS, undefined, { cluster: LIMITER_CLUSTER_OPTIONS }));
     }
@@ -169,7 +172,9 @@ export class RateLimiterService {
    */
   consume(key: KeyPart, policy: RateLimitPolicy, options?: { cost?: number }): Promise<RateLimitDecision> {
     const p = resolvePolicy(policy);
-    return this.decide(key, p, options?.cost === undefined ? p.cost : checkCost(p, options.cost), true);
+    const cost = options?.cost === undefined ? p.cost : checkCost(p, options.cost);
+    if (!this.tracing.enabled) return this.decide(key, p, cost, true);
+    return tracedDecision(this.tracing, 'consume', p, cost, () => this.decide(key, p, cost, true));
   }
 
   /**
@@ -182,7 +187,9 @@ export class RateLimiterService {
    */
   peek(key: KeyPart, policy: RateLimitPolicy, options?: { cost?: number }): Promise<RateLimitDecision> {
     const p = resolvePolicy(policy);
-    return this.decide(key, p, options?.cost === undefined ? p.cost : checkCost(p, options.cost), false);
+    const cost = options?.cost === undefined ? p.cost : checkCost(p, options.cost);
+    if (!this.tracing.enabled) return this.decide(key, p, cost, false);
+    return tracedDecision(this.tracing, 'peek', p, cost, () => this.decide(key, p, cost, false));
   }
 
   /**

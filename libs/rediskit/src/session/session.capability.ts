@@ -11,6 +11,7 @@ import { defineCapability } from '../capability.js';
 import { byNodeEnv } from '../options/by-node-env.js';
 import { SESSION_DEFAULTS } from './session.settings.js';
 import { SessionOptionsDto } from './session.options.dto.js';
+import { Tracing } from '../tracing/tracing.js';
 
 /** Sessions: `SessionService`, `SessionGuard` and the audit events. */
 export const sessionCapability = defineCapability({
@@ -28,9 +29,9 @@ export const sessionCapability = defineCapability({
     },
     {
       provide: SessionService,
-      useFactory: (registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, events: SessionEvents, options: RedisModuleOptions) =>
-        new SessionService(registry.get(options.session?.connection), options.session, { keyspace, codec, metrics, events }),
-      inject: [RedisRegistry, Keyspace, Codec, MetricsService, SessionEvents, REDIS_MODULE_OPTIONS],
+      useFactory: (registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, events: SessionEvents, options: RedisModuleOptions, tracing: Tracing) =>
+        new SessionService(registry.get(options.session?.connection), options.session, { keyspace, codec, metrics, events, tracing }),
+      inject: [RedisRegistry, Keyspace, Codec, MetricsService, SessionEvents, REDIS_MODULE_OPTIONS, Tracing],
     },
     SessionGuard,
   ],

@@ -26,6 +26,8 @@ import { bearerToken, clientOf, type RequestLike } from './session.request.js';
 import { resolveSessionOptions, type SessionSettings } from './session.settings.js';
 import { bucketOf, generateToken, hashToken, isWellFormedToken, sessionBucket } from './session.token.js';
 import type { CreatedSession, CreateSessionOptions, Session, SessionClient, SessionEvent, SessionInfo } from './session.types.js';
+import type { Tracing } from '../tracing/tracing.js';
+import { SessionTracing } from './session.tracing.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 const FACTOR = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -38,6 +40,8 @@ export interface SessionServiceDeps {
   codec?: Codec;
   metrics?: MetricsService;
   events?: SessionEvents;
+  /** Spans of read, create and rotate (none when absent). */
+  tracing?: Tracing;
 }
 
 /**
@@ -65,6 +69,7 @@ export class SessionService {
   private readonly keys: SessionKeys;
   private readonly codec: Codec;
   private readonly metrics: SessionMetrics;
+  private readonly traces: SessionTracing;
   // A cluster that reads from replicas could serve a session just revoked on its master: then
   // every read goes through the script, which runs on the master.
   private readonly plainReads: boolean;
@@ -80,6 +85,7 @@ export class SessionService {
     this.keys = new SessionKeys((deps.keyspace ?? new Keyspace()).scope('session'));
     this.codec = deps.codec ?? new Codec();
     this.metrics = new SessionMetrics(deps.metrics);
+    this.traces = new SessionTracing(deps.tracing);
     this.events = deps.events ?? new SessionEvents(options.onEvent);
     const scaleReads = connection.isCluster ? (connection.client as Cluster).options.scaleReads : undefined;
     this.plainReads = scaleReads === undefined || scaleReads === 'master';
@@ -91,7 +97,11 @@ export class SessionService {
    * sessions, the oldest are evicted in the same atomic step (`evicted` events).
    * Call it after authentication, and hand the token to the client once (cookie or body).
    */
-  async create<T = Record<string, unknown>>(userId: string | number, data?: T, options: CreateSessionOptions = {}): Promise<CreatedSession<T>> {
+  create<T = Record<string, unknown>>(userId: string | number, data?: T, options: CreateSessionOptions = {}): Promise<CreatedSession<T>> {
+    return this.traces.create(() => this.open(userId, data, options));
+  }
+
+  private async open<T>(userId: string | number, data: T | undefined, options: CreateSessionOptions): Promise<CreatedSession<T>> {
     const uid = userIdOf(userId);
     const idle = options.ttl === undefined ? this.settings.ttl : toPositiveMs(options.ttl, 'ttl');
     const value = (data === undefined ? {} : data) as T;
@@ -134,7 +144,7 @@ export class SessionService {
 
   /** The live session of `token`, or null (unknown, expired, malformed: no Redis call for the last). Does not extend it. */
   get<T = Record<string, unknown>>(token: string): Promise<Session<T> | null> {
-    return this.read<T>(token, false);
+    return this.traces.read(false, () => this.read<T>(token, false));
   }
 
   /**
@@ -143,7 +153,7 @@ export class SessionService {
    * This is what {@link SessionGuard} calls on every request.
    */
   touch<T = Record<string, unknown>>(token: string): Promise<Session<T> | null> {
-    return this.read<T>(token, true);
+    return this.traces.read(true, () => this.read<T>(token, true));
   }
 
   /**
@@ -174,7 +184,11 @@ export class SessionService {
    * session fixation): the old token stops working at once. Data, creation time and absolute
    * deadline carry over. Returns null when the session is gone.
    */
-  async rotate<T = Record<string, unknown>>(token: string): Promise<CreatedSession<T> | null> {
+  rotate<T = Record<string, unknown>>(token: string): Promise<CreatedSession<T> | null> {
+    return this.traces.rotate(() => this.replaceToken<T>(token));
+  }
+
+  private async replaceToken<T>(token: string): Promise<CreatedSession<T> | null> {
     if (!this.wellFormed(token)) return null;
     const bucket = bucketOf(token);
     const oldId = hashToken(token);
