@@ -25,6 +25,9 @@ export { defineScript, type LuaScript } from './scripts/lua-script.js';
 export { MetricsService, type MetricsOptions, type MetricsRegistry } from './metrics/metrics.service.js';
 export type { CounterMetric, GaugeMetric, HistogramMetric, BoundCounter, BoundGauge, BoundHistogram, Labels } from './metrics/metrics.service.js';
 
+// Request context: the request id and per-request memory, for HTTP, microservices and jobs.
+export { runInRequestContext, currentRequestId, type RequestContextInit } from './context/request-context.js';
+
 // Cache.
 export { CacheService } from './cache/cache.service.js';
 export type { CacheNamespace, CacheEntryInput, CacheWarmInput, QueryDescriptor } from './cache/cache.namespace.js';
