@@ -9,8 +9,8 @@
  * composition   redis.module.ts, capabilities.ts, index.ts and the subpath entries: may import anything
  */
 const SRC = '^libs/rediskit/src/';
-const CORE = `${SRC}(context|options|connection|keyspace|codec|scripts|metrics)/|${SRC}(errors|redis\\.constants)\\.ts$`;
-const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health)';
+const CORE = `${SRC}(context|options|connection|keyspace|codec|scripts|metrics)/|${SRC}(errors|redis\\.constants|method-wrapper)\\.ts$`;
+const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health|request-cache)';
 const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler)\\.ts$`;
 
 /** Core folders that sit above `folder`: it must not import them at run time. */

@@ -1,4 +1,4 @@
-import { Controller, Get, Injectable, Module, type INestApplication, type Type } from '@nestjs/common';
+import { Body, Controller, Get, Injectable, Post, Module, type INestApplication, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -26,6 +26,12 @@ export class ContextController {
     // Staggered waits interleave concurrent requests.
     const after = await this.echo.idAfter(Math.floor(Math.random() * 20));
     return { before, after };
+  }
+
+  /** After the body was read: Fastify runs the handler from the body's `end` event. */
+  @Post('id')
+  async posted(@Body() body: { n: number }) {
+    return { n: body.n, after: await this.echo.idAfter(1) };
   }
 
   @Get()

@@ -37,6 +37,12 @@ describe.each<AdapterName>(['express', 'fastify'])('request context over HTTP (%
     }
   });
 
+  it('keeps the context through a request body, concurrent requests apart', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `post-${adapter}-${i}`);
+    const bodies = await Promise.all(ids.map((id, n) => request(app.getHttpServer()).post('/ctx/id').set('X-Request-Id', id).send({ n, pad: 'x'.repeat(70_000) }).then((r) => r.body)));
+    expect(bodies).toEqual(ids.map((id, n) => ({ n, after: id })));
+  });
+
   it('keeps concurrent requests apart', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => `req-${adapter}-${i}`);
     const bodies = await Promise.all(ids.map((id) => request(app.getHttpServer()).get('/ctx/id').set('X-Request-Id', id).then((r) => r.body)));

@@ -6,6 +6,7 @@ import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
 import { pubsubCapability } from './pubsub/pubsub.capability.js';
 import { rateLimitCapability } from './rate-limit/rate-limit.capability.js';
+import { requestCacheCapability } from './request-cache/request-cache.capability.js';
 import { reservationCapability } from './reservation/reservation.capability.js';
 import { sessionCapability } from './session/session.capability.js';
 
@@ -20,4 +21,5 @@ export const CAPABILITIES: readonly Capability[] = [
   healthCapability,
   geoCapability,
   reservationCapability,
+  requestCacheCapability,
 ] as Capability[];

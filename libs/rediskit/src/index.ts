@@ -27,6 +27,9 @@ export type { CounterMetric, GaugeMetric, HistogramMetric, BoundCounter, BoundGa
 
 // Request context: the request id and per-request memory, for HTTP, microservices and jobs.
 export { runInRequestContext, currentRequestId, type RequestContextInit } from './context/request-context.js';
+export { RequestCache } from './request-cache/request-cache.service.js';
+export { RequestCached, type RequestCachedOptions } from './request-cache/request-cached.decorator.js';
+export type { RequestCacheOptions } from './request-cache/request-cache.options.js';
 
 // Cache.
 export { CacheService } from './cache/cache.service.js';

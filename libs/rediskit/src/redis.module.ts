@@ -1,5 +1,6 @@
-import { ConfigurableModuleBuilder, Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
-import { RequestContextMiddleware } from './context/request-context.middleware.js';
+import { ConfigurableModuleBuilder, Module, type DynamicModule, type NestModule, type Provider } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { installRequestContext } from './context/request-context.middleware.js';
 import { Codec } from './codec/codec.js';
 import { getRedisToken } from './connection/inject-redis.decorator.js';
 import { DEFAULT_CONNECTION } from './options/redis-module-options.js';
@@ -65,9 +66,17 @@ function clientProviders(names: Iterable<string>): Provider[] {
  */
 @Module({})
 export class RedisModule extends ConfigurableModuleClass implements NestModule {
-  /** Every HTTP request runs in a request context (its id, its per-request memory): docs/request-cache.md. */
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware).forRoutes('{*path}');
+  constructor(private readonly adapterHost: HttpAdapterHost) {
+    super();
+  }
+
+  /**
+   * Every HTTP request runs in a request context (its id, its per-request memory:
+   * docs/request-cache.md). Nest calls this before it registers the routes, and only for an
+   * HTTP application (a microservice or an application context has no adapter).
+   */
+  configure(): void {
+    installRequestContext(this.adapterHost.httpAdapter);
   }
 
   static override forRoot(options: RedisModuleSyncOptions): DynamicModule {
