@@ -1,4 +1,4 @@
-import { Injectable, Logger, StreamableFile, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, StreamableFile, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { EMPTY, concatMap, lastValueFrom, of, type Observable } from 'rxjs';
 import type { CacheLoaderContext, CacheSetOptions } from '../cache/index.js';
 import { RediskitArgumentError } from '../errors.js';
@@ -12,6 +12,7 @@ import { exchangeOf, type HttpExchange } from './http-exchange.js';
 import { planRoute, type CachePlan, type RoutePlan } from './route-plan.js';
 import { bodySize, ifNoneMatch, loadId, serializeBody, strongEtag, type StoredResponse } from './stored-response.js';
 import { storedResponseProblem } from './stored-response.validation.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** What running the handler gave: an entry to store, or a response that must pass through as it is. */
 interface Produced {
@@ -80,7 +81,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   private readonly warned = new Set<string>();
   // Routes whose adapt function failed or returned a bad value, logged once each.
   private readonly warnedAdapt = new Set<string>();
-  private readonly logger = new Logger('ResponseCache');
+  private readonly logger = new RediskitLogger('ResponseCache');
 
   constructor(protected readonly httpCache: HttpCacheService) {}
 

@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import type { RedisRegistry } from '../connection/redis.registry.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { LockLostError, LockNotAcquiredError, RediskitArgumentError } from '../errors.js';
@@ -16,6 +15,7 @@ import { DEFAULT_RETRY, pause, pauseBeforeRetry, retryPolicy, type RetryPolicy }
 import { Lock, type Lease, type LockIssuer } from './lock.js';
 import { RedlockBackend } from './redlock.backend.js';
 import { SingleLockBackend } from './single-lock.backend.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** What `withLock` makes available to code running inside it (see {@link LockService.current}). */
 export interface LockContext {
@@ -38,7 +38,7 @@ export interface LockContext {
  * }, { ttl: '10s' });
  */
 export class LockService {
-  private readonly logger = new Logger('LockService');
+  private readonly logger = new RediskitLogger('LockService');
   private readonly backend: LockBackend;
   private readonly metrics: LockMetrics;
   private readonly defaultTtl: number;
