@@ -2,19 +2,20 @@
  * The import rules of nestjs-rediskit (docs/architecture.md). `npm test` runs them
  * (test/architecture): a new violation fails the build.
  *
- * core          options/ connection/ keyspace/ codec/ scripts/ metrics/ tracing/ and errors.ts: knows no capability
+ * core          context/ options/ connection/ keyspace/ codec/ scripts/ metrics/ tracing/ and errors.ts: knows no capability
  *               layered, each importing only layers below it (a type-only import does not count):
- *               options < keyspace, codec < scripts < connection < metrics; tracing/ beside options, below the rest
+ *               context < options < keyspace, codec < scripts < connection < metrics; tracing/ beside options, below the rest
  * capabilities  one folder each; another capability only through its public entry (index.ts)
  * composition   redis.module.ts, capabilities.ts, index.ts and the subpath entries: may import anything
  */
 const SRC = '^libs/rediskit/src/';
-const CORE = `${SRC}(options|connection|keyspace|codec|scripts|metrics|tracing)/|${SRC}(errors|redis\\.constants)\\.ts$`;
-const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health|db-invalidation|prisma)';
+const CORE = `${SRC}(context|options|connection|keyspace|codec|scripts|metrics|tracing)/|${SRC}(errors|redis\\.constants|method-wrapper)\\.ts$`;
+const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health|db-invalidation|prisma|request-cache|geo|reservation|idempotency|edge)';
 const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler|prisma)\\.ts$`;
 
 /** Core folders that sit above `folder`: it must not import them at run time. */
 const ABOVE = {
+  context: 'options|keyspace|codec|scripts|connection|metrics',
   options: 'keyspace|codec|scripts|connection|metrics',
   keyspace: 'codec|scripts|connection|metrics',
   codec: 'keyspace|scripts|connection|metrics',

@@ -7,20 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { createKeyv } from '@keyv/redis';
 import { CacheResponse, RedisModule, ResponseCacheInterceptor } from 'nestjs-rediskit';
+import { serveBenchApp } from '../http-harness.js';
+import { PAYLOAD } from './payload.js';
 
-/** A product page of 20 items (~2.4 KB of JSON): what a cached list endpoint returns. */
-export const PAYLOAD = {
-  page: 1,
-  items: Array.from({ length: 20 }, (_, i) => ({
-    id: 1000 + i,
-    name: `Product ${i}`,
-    price: 9.99 + i,
-    currency: 'EUR',
-    tags: ['new', 'sale'],
-    stock: 100 - i,
-    description: 'A well made thing that does what it says.',
-  })),
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 @Controller()
@@ -60,14 +49,4 @@ class BenchController {
 class BenchModule {}
 
 const app = process.env.ADAPTER === 'fastify' ? await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false }) : await NestFactory.create(BenchModule, { logger: false });
-await app.listen(0, '127.0.0.1');
-const address = app.getHttpServer().address() as { port: number };
-process.send!({ port: address.port });
-process.on('message', async (m) => {
-  // CPU time of this process, so the bench can report CPU per request next to requests/s.
-  if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
-  if (m === 'stop') {
-    await app.close();
-    process.exit(0);
-  }
-});
+await serveBenchApp(app);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LockService, ReservationService } from 'nestjs-rediskit';
+import { LockService, ReservationService, runInRequestContext } from 'nestjs-rediskit';
 import request from 'supertest';
 import { ProductsRepository } from '../../apps/demo/src/catalog/products.repository.js';
 import { OrdersService, productLock } from '../../apps/demo/src/orders/orders.service.js';
@@ -145,6 +145,16 @@ describe('catalog', () => {
     await http.get('/products/3').expect(200);
     expect(repo.queries).toBe(queries);
     expect((await stats()).cache.hits).toBeGreaterThan(0);
+  });
+
+  it('a checkout reads its product from the database once per request (@RequestCached), a new request reads it again', async () => {
+    const repo = demo.app.get(ProductsRepository);
+    const queries = repo.queries;
+    // What one checkout does: the price (catalog), then the stock (seeding the reservation count).
+    await runInRequestContext(async () => expect(await repo.findById(2)).toEqual(await repo.findById(2)));
+    expect(repo.queries - queries).toBe(1);
+    await runInRequestContext(() => repo.findById(2));
+    expect(repo.queries - queries).toBe(2);
   });
 
   it('PUT /products/:id needs a session and invalidates the cached list and product', async () => {

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { fileURLToPath } from 'node:url';
 import { AppModule } from './app.module.js';
 import { loadDemoConfig } from './config/demo.config.js';
+import { JsonLogger } from './ops/json-logger.js';
 import { RediskitExceptionFilter } from './ops/rediskit-exception.filter.js';
 import { startDemoTracing } from './ops/demo-tracing.js';
 
@@ -12,12 +13,13 @@ const publicDir = fileURLToPath(new URL('../public', import.meta.url));
 
 /**
  * Builds the demo application (not listening yet): validation, the page at `/`, `/docs`,
- * optional shutdown hooks. `env` defaults to `process.env`; tests pass their own.
+ * optional shutdown hooks, JSON logs with LOG_FORMAT=json. `env` defaults to `process.env`; tests pass their own.
  */
 export async function createDemoApp(env: Record<string, string | undefined> = process.env, options: { logger?: false; shutdownHooks?: boolean } = {}): Promise<NestExpressApplication> {
   startDemoTracing(env);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env), {
-    logger: options.logger ?? ['log', 'warn', 'error'],
+    // LOG_FORMAT=json: one JSON object per line, with the request's id (ops/json-logger.ts).
+    logger: options.logger ?? (env.LOG_FORMAT === 'json' ? new JsonLogger() : ['log', 'warn', 'error']),
     // Open SSE streams must not keep app.close() waiting.
     forceCloseConnections: true,
   });

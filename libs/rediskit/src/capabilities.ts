@@ -9,6 +9,7 @@ import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
 import { pubsubCapability } from './pubsub/pubsub.capability.js';
 import { rateLimitCapability } from './rate-limit/rate-limit.capability.js';
+import { requestCacheCapability } from './request-cache/request-cache.capability.js';
 import { reservationCapability } from './reservation/reservation.capability.js';
 import { sessionCapability } from './session/session.capability.js';
 
@@ -26,4 +27,5 @@ export const CAPABILITIES: readonly Capability[] = [
   idempotencyCapability,
   edgeCapability,
   databaseInvalidationCapability,
+  requestCacheCapability,
 ] as Capability[];

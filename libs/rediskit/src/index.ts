@@ -26,6 +26,12 @@ export { MetricsService, type MetricsOptions, type MetricsRegistry } from './met
 export type { TracingOptions } from './tracing/tracing.options.js';
 export type { CounterMetric, GaugeMetric, HistogramMetric, BoundCounter, BoundGauge, BoundHistogram, Labels } from './metrics/metrics.service.js';
 
+// Request context: the request id and per-request memory, for HTTP, microservices and jobs.
+export { runInRequestContext, currentRequestId, type RequestContextInit } from './context/request-context.js';
+export { RequestCache } from './request-cache/request-cache.service.js';
+export { RequestCached, type RequestCachedOptions } from './request-cache/request-cached.decorator.js';
+export type { RequestCacheOptions } from './request-cache/request-cache.options.js';
+
 // Cache.
 export { CacheService } from './cache/cache.service.js';
 export type { CacheNamespace, CacheEntryInput, CacheWarmInput, QueryDescriptor } from './cache/cache.namespace.js';

@@ -1,4 +1,6 @@
-import { ConfigurableModuleBuilder, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Module, type DynamicModule, type NestModule, type Provider } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { installRequestContext } from './context/request-context.middleware.js';
 import { Codec } from './codec/codec.js';
 import { getRedisToken } from './connection/inject-redis.decorator.js';
 import { DEFAULT_CONNECTION } from './options/redis-module-options.js';
@@ -57,14 +59,28 @@ function clientProviders(names: Iterable<string>): Provider[] {
  * scope it). Options are validated at boot; boot waits until every configured connection is
  * ready and fails with `RediskitConnectionError` otherwise. A capability's own connection
  * (cache bus, rate limiter, pub/sub subscriber) opens at boot when its options section is
- * present, else on first use: a bare `forRoot({ connection })` opens one connection.
+ * present, else on first use: a bare `forRoot({ connection })` opens one connection. Every
+ * HTTP request runs in a request context (its `X-Request-Id`, its per-request memory).
  *
  * @example
  * RedisModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService],
  *   useFactory: (config: ConfigService) => ({ connection: { url: config.get('REDIS_URL') } }) })
  */
 @Module({})
-export class RedisModule extends ConfigurableModuleClass {
+export class RedisModule extends ConfigurableModuleClass implements NestModule {
+  constructor(private readonly adapterHost: HttpAdapterHost) {
+    super();
+  }
+
+  /**
+   * Every HTTP request runs in a request context (its id, its per-request memory:
+   * docs/request-cache.md). Nest calls this before it registers the routes, and only for an
+   * HTTP application (a microservice or an application context has no adapter).
+   */
+  configure(): void {
+    installRequestContext(this.adapterHost.httpAdapter);
+  }
+
   static override forRoot(options: RedisModuleSyncOptions): DynamicModule {
     return this.withProviders(super.forRoot(options), Object.keys(options.connections ?? {}));
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RequestCached } from 'nestjs-rediskit';
 import { Database } from '../database/database.js';
 import type { ProductDto, UpdateProductDto } from './product.dto.js';
 
@@ -38,6 +39,9 @@ export class ProductsRepository {
     return rows.map(toDto);
   }
 
+  // A checkout reads the product for its price (catalog) and for its stock (seeding the
+  // reservation count): one query per request (docs/request-cache.md).
+  @RequestCached()
   async findById(id: number): Promise<ProductDto | null> {
     this.queries++;
     const { rows } = await this.db.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = $1`, [id]);

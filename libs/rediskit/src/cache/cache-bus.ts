@@ -1,7 +1,7 @@
-import { Logger } from '@nestjs/common';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { BusMessageReader, fitsOneMessage, splitBusMessage, type BusDropReason, type BusMessage } from './bus-message.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 export type { BusMessage } from './bus-message.js';
 
@@ -30,7 +30,7 @@ export class CacheBus {
   private up = false;
   private stopped = false;
   private opening = false;
-  private readonly logger = new Logger('CacheBus');
+  private readonly logger = new RediskitLogger('CacheBus');
 
   constructor(
     private readonly connection: RedisConnection,

@@ -1,5 +1,5 @@
-import { Inject, Optional } from '@nestjs/common';
 import { RediskitDecoratorError } from '../errors.js';
+import { methodWrapper } from '../method-wrapper.js';
 import { compileKey, compileKeys, compileSplitTags, compileTags, type CacheKeyTemplate, type CacheTagsTemplate } from './cache-key-template.js';
 import type { CacheAdaptation, CacheLoaderContext, CacheSetOptions } from './cache.options.js';
 import { adaptContext } from './loader-context.js';
@@ -61,10 +61,9 @@ export interface CacheEvictOptions {
 // CacheService is injected into the decorated class as this property: each instance uses the
 // CacheService of the module that created it, and no state lives in module scope.
 const CACHE = Symbol('rediskit:cache');
-const INJECTED = Symbol('rediskit:cache-injected');
+const wrap = methodWrapper(CacheService, CACHE);
 
 type Host = Record<symbol, CacheService | undefined>;
-type Method = (...args: unknown[]) => unknown;
 
 /**
  * Caches a method's result (through `getOrSet`: one call per key even under concurrency).
@@ -174,23 +173,4 @@ function defaultKey(decorator: string, where: string): (args: unknown[]) => stri
 
 function scope(cache: CacheService, namespace: string | undefined): CacheNamespace {
   return namespace ? cache.namespace(namespace) : cache;
-}
-
-function wrap(name: string, build: (where: string, original: Method) => Method): MethodDecorator {
-  return (target, propertyKey, descriptor) => {
-    const where = `${target.constructor.name}.${String(propertyKey)}`;
-    const original = descriptor.value as unknown as Method;
-    if (typeof original !== 'function') throw new RediskitDecoratorError(`@${name} must decorate a method (${where})`);
-    const wrapped = build(where, original);
-    // Keep the name and what other decorators stored on the original method.
-    Object.defineProperty(wrapped, 'name', { value: original.name });
-    for (const key of Reflect.getOwnMetadataKeys(original)) Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), wrapped);
-    descriptor.value = wrapped as never;
-    if (!Reflect.getOwnMetadata(INJECTED, target)) {
-      Reflect.defineMetadata(INJECTED, true, target);
-      Inject(CacheService)(target, CACHE);
-      Optional()(target, CACHE);
-    }
-    return descriptor;
-  };
 }

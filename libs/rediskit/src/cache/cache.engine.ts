@@ -1,6 +1,5 @@
 import { RediskitValueTooLargeError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import type { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
@@ -24,6 +23,7 @@ import type { WriteBehindQueue } from './write-behind.queue.js';
 import { WriteWaiters } from './write-waiters.js';
 import { Tracing, type TraceSpan } from '../tracing/tracing.js';
 import { answeredBy } from './cache.tracing.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 export type { NamespaceRef } from './found.js';
 
@@ -71,7 +71,7 @@ export class CacheEngine {
   readonly pending: PendingInvalidations;
   readonly instanceId = randomUUID();
   private readonly getOrSetHandler: GetOrSetHandler;
-  private readonly logger = new Logger('CacheService');
+  private readonly logger = new RediskitLogger('CacheService');
   private readonly background = new Set<Promise<unknown>>();
   private readonly views = new Map<string, unknown>();
   /** Told after each tag invalidation and clear made through this instance (see `CacheService.onInvalidated`). */

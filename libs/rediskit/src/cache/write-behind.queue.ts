@@ -1,8 +1,8 @@
-import { Logger } from '@nestjs/common';
 import { ExponentialBackoff, handleAll, retry, type RetryPolicy } from 'cockatiel';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { toPositiveMs } from '../options/duration.js';
 import type { CacheOptions, PersistFn } from './cache.options.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** One queued write. */
 export interface BehindWrite {
@@ -33,7 +33,7 @@ export class WriteBehindQueue {
   private running?: Promise<void>;
   private readonly timer: NodeJS.Timeout;
   private readonly policy: RetryPolicy;
-  private readonly logger = new Logger('CacheWriteBehind');
+  private readonly logger = new RediskitLogger('CacheWriteBehind');
   private readonly counters: WriteBehindStats = { queued: 0, persisted: 0, failed: 0, retries: 0 };
   private readonly metric;
   private closing = false;

@@ -20,6 +20,7 @@ import { RediskitConnectionError } from '../errors.js';
 import { closeClient, readyWithin } from './client-lifecycle.js';
 import { guardClient, type GuardContext } from './client-guards.js';
 import { toMs } from '../options/duration.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** Connection-level changes for {@link RedisConnection.duplicate}. */
 export interface DuplicateTuning {
@@ -75,7 +76,7 @@ export class RedisConnection {
     this.address = describeConnection(options);
     this.connectTimeout = toMs(options.connectTimeout ?? connectionDefaults().connectTimeout, 'connectTimeout');
     this.commandTimeout = toMs(options.commandTimeout ?? connectionDefaults().commandTimeout, 'commandTimeout');
-    this.logger = new Logger(`Redis:${name}`);
+    this.logger = new RediskitLogger(`Redis:${name}`);
     this.guards = {
       address: this.address,
       logger: this.logger,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CacheService } from '../cache/index.js';
 import { LockNotAcquiredError } from '../errors.js';
 import { LockService } from '../lock/index.js';
@@ -12,6 +12,7 @@ import { parseChange, type RowChange } from './change-payload.js';
 import { bareName, changeChannel, installChangeTriggers, watchedTable, type WatchedTable } from './change-triggers.js';
 import { DbInvalidationMetrics, type InvalidationReason } from './db-invalidation.metrics.js';
 import { DB_INVALIDATION_DEFAULTS, defaultChangeTags, type DatabaseInvalidationOptions } from './db-invalidation.options.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -44,7 +45,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  */
 @Injectable()
 export class DatabaseInvalidationService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('DatabaseInvalidation');
+  private readonly logger = new RediskitLogger('DatabaseInvalidation');
   private readonly options?: DatabaseInvalidationOptions;
   private readonly metrics: DbInvalidationMetrics;
   private readonly stopping = new AbortController();

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { CacheInvalidatedEvent, CacheService } from '../cache/index.js';
 import { RediskitArgumentError, RediskitNotConfiguredError } from '../errors.js';
 import { headerTag } from '../http-cache/index.js';
@@ -11,6 +11,7 @@ import { EDGE_DEFAULTS, type EdgeOptions } from './edge.options.js';
 import { fastlyAdapter } from './fastly.adapter.js';
 import { PurgeQueue } from './purge.queue.js';
 import { varnishAdapter } from './varnish.adapter.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** What the edge purger did since boot (`EdgePurgeService.stats()`). */
 export interface EdgePurgeStats {
@@ -50,7 +51,7 @@ export class EdgePurgeService implements BeforeApplicationShutdown {
   private readonly adapter?: EdgePurgeAdapter;
   private readonly unsubscribe?: () => void;
   private readonly closeBudget: number = EDGE_DEFAULTS.timeout;
-  private readonly logger = new Logger('EdgePurge');
+  private readonly logger = new RediskitLogger('EdgePurge');
 
   /** @param httpNamespace the HTTP cache's namespace, whose `clear()` purges everything by default. */
   constructor(cache: CacheService, metrics: MetricsService, options?: EdgeOptions, httpNamespace = 'http') {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../connection/redis-connection.js';
@@ -12,6 +12,7 @@ import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { HEALTH_DEFAULTS, resolveHealthSettings, type MonitorSettings } from './health.settings.js';
 import { alertsOf, type RedisAlert, type RedisSample } from './monitor.alerts.js';
 import { NodeSampler, type SlowlogEntry } from './node-sampler.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** The events of {@link RedisMonitor}. */
 export interface RedisMonitorEvents {
@@ -44,7 +45,7 @@ const SLOW_LOG_EVERY_MS = 10_000;
  */
 @Injectable()
 export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('RedisMonitor');
+  private readonly logger = new RediskitLogger('RedisMonitor');
   private readonly events = new EventEmitter();
   private readonly options: MonitorSettings | false;
   private readonly sampler: NodeSampler;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { CacheNamespace, CacheService, InvalidateOptions, InvalidationOutcome } from '../cache/index.js';
 import { RediskitArgumentError } from '../errors.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
@@ -8,6 +8,7 @@ import { HttpCacheMetrics, type RouteCounts } from './http-cache.metrics.js';
 import type { HttpCacheOptions } from './http-cache.options.js';
 import { resolveHttpCacheSettings, type HttpCacheSettings } from './http-cache.settings.js';
 import type { StoredResponseLimits } from './stored-response.validation.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /**
  * The response cache's store and purge API: cached responses live in a `CacheService`
@@ -35,7 +36,7 @@ export class HttpCacheService implements OnModuleDestroy {
   readonly credentials: RequestCredentials;
   /** @internal what a stored response may hold */
   readonly limits: StoredResponseLimits;
-  private readonly logger = new Logger('ResponseCache');
+  private readonly logger = new RediskitLogger('ResponseCache');
 
   /**
    * @param sessions the session capability (`SessionService`), so the session token counts as a

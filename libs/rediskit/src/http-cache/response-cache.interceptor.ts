@@ -1,4 +1,4 @@
-import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { CacheLoaderContext, CacheSetOptions } from '../cache/index.js';
 import { RediskitArgumentError } from '../errors.js';
@@ -14,6 +14,7 @@ import { planRoute, type CachePlan, type RoutePlan } from './route-plan.js';
 import type { StoredResponse } from './stored-response.js';
 import { StoredResponseChecker } from './stored-response.checker.js';
 import { invalidatingTags } from './tag-invalidation.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 // Returned by the loader for a response that is not stored; concurrent callers then run their own handler.
 const UNCACHEABLE = Object.freeze({ uncacheable: true });
@@ -70,7 +71,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     identify: (request) => this.identify(request),
     carriesCredentials: (request) => this.carriesCredentials(request),
   };
-  private readonly logger = new Logger('ResponseCache');
+  private readonly logger = new RediskitLogger('ResponseCache');
 
   constructor(protected readonly httpCache: HttpCacheService) {
     this.checker = new StoredResponseChecker(httpCache);

@@ -1,4 +1,4 @@
-import { Logger, type CallHandler } from '@nestjs/common';
+import { type CallHandler } from '@nestjs/common';
 import { EMPTY, lastValueFrom, of, type Observable } from 'rxjs';
 import { RediskitArgumentError } from '../errors.js';
 import { toPositiveMs } from '../options/duration.js';
@@ -11,6 +11,7 @@ import type { CachePlan } from './route-plan.js';
 import { bodySize, loadId, serializeBody, strongEtag, type StoredResponse } from './stored-response.js';
 import type { StoredResponseChecker } from './stored-response.checker.js';
 import { storedResponseProblem } from './stored-response.validation.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** What running the handler gave: an entry to store, or a response that must pass through as it is. */
 export interface Produced {
@@ -29,7 +30,7 @@ const NONE = Symbol('no value');
 export class ResponseProducer {
   // Routes whose adapt function failed or returned a bad value, logged once each.
   private readonly warnedAdapt = new Set<string>();
-  private readonly logger = new Logger('ResponseCache');
+  private readonly logger = new RediskitLogger('ResponseCache');
 
   constructor(
     private readonly httpCache: HttpCacheService,

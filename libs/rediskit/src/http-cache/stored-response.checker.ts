@@ -1,6 +1,6 @@
-import { Logger } from '@nestjs/common';
 import type { HttpCacheService } from './http-cache.service.js';
 import { storedResponseProblem } from './stored-response.validation.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /**
  * Checks what is read from the cache before it is served: a value that is not a response this
@@ -12,7 +12,7 @@ export class StoredResponseChecker {
   private readonly checked = new WeakSet<object>();
   // Routes whose rejected entries were logged: once each, then only counted.
   private readonly warned = new Set<string>();
-  private readonly logger = new Logger('ResponseCache');
+  private readonly logger = new RediskitLogger('ResponseCache');
 
   constructor(private readonly httpCache: HttpCacheService) {}
 

@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable, Logger, StreamableFile, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HttpStatus, Injectable, StreamableFile, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import type { RediskitErrorCode } from '../errors.js';
@@ -12,6 +12,7 @@ import { readIdempotentResponse, type IdempotentResponse } from './idempotency.r
 import { IdempotencyService } from './idempotency.service.js';
 import { parseIdempotencyKey, recordId } from './idempotency-key.js';
 import { storedResponseOf } from './stored-response.builder.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 const NONE = Symbol('no value');
 // Requests already handled: `@Idempotent` on a controller and on one of its routes applies the
@@ -45,7 +46,7 @@ interface RoutePlan {
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly plans = new WeakMap<Function, RoutePlan>();
-  private readonly logger = new Logger('Idempotency');
+  private readonly logger = new RediskitLogger('Idempotency');
 
   constructor(protected readonly idempotency: IdempotencyService) {}
 

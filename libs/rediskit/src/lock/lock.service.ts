@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import type { RedisRegistry } from '../connection/redis.registry.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { LockLostError, LockNotAcquiredError, RediskitArgumentError } from '../errors.js';
@@ -18,6 +17,7 @@ import { RedlockBackend } from './redlock.backend.js';
 import { SingleLockBackend } from './single-lock.backend.js';
 import { Tracing } from '../tracing/tracing.js';
 import { LockTracing } from './lock.tracing.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** What `withLock` makes available to code running inside it (see {@link LockService.current}). */
 export interface LockContext {
@@ -40,7 +40,7 @@ export interface LockContext {
  * }, { ttl: '10s' });
  */
 export class LockService {
-  private readonly logger = new Logger('LockService');
+  private readonly logger = new RediskitLogger('LockService');
   private readonly backend: LockBackend;
   private readonly metrics: LockMetrics;
   private readonly traces: LockTracing;

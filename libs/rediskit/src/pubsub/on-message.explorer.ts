@@ -1,9 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { ON_MESSAGE_METADATA, type OnMessageMetadata } from './on-message.decorator.js';
 import { PubSubService } from './pubsub.service.js';
 import type { MessageHandler, Unsubscribe } from './pubsub.subscriber.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /**
  * Finds every `@OnMessage` method of the application's providers and controllers at boot and
@@ -12,7 +13,7 @@ import type { MessageHandler, Unsubscribe } from './pubsub.subscriber.js';
  */
 @Injectable()
 export class OnMessageExplorer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('PubSub');
+  private readonly logger = new RediskitLogger('PubSub');
   private readonly discovery: DiscoveryService;
   private readonly scanner = new MetadataScanner();
   private unsubscribes: Unsubscribe[] = [];

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { Codec } from '../codec/codec.js';
 import type { RedisClient } from '../connection/client.factory.js';
 import { backoffWithJitter } from '../connection/client.factory.js';
@@ -9,6 +8,7 @@ import type { MessageKind, PubSubMetrics } from './pubsub.metrics.js';
 import { GapTracker } from './subscriber-gaps.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { tracedReceive } from './pubsub.tracing.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** Where a message came from, next to its envelope. */
 export interface MessageContext {
@@ -64,7 +64,7 @@ type Mode = 'classic' | 'sharded';
  * reconnect backoff bounds how long after Redis is reachable that happens.
  */
 export class PubSubSubscriber {
-  private readonly logger = new Logger('PubSub');
+  private readonly logger = new RediskitLogger('PubSub');
   private client?: Promise<RedisClient>;
   private readonly channels = new Map<string, Entry>();
   private readonly patterns = new Map<string, Entry>();

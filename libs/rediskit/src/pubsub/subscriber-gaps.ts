@@ -1,7 +1,7 @@
-import { Logger } from '@nestjs/common';
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { PubSubMetrics } from './pubsub.metrics.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /**
  * Counts gaps: periods in which the subscriber connection is lost. A gap starts when a
@@ -17,7 +17,7 @@ import type { PubSubMetrics } from './pubsub.metrics.js';
  *   ioredis reports `subscribersReady` after resubscribing.
  */
 export class GapTracker {
-  private readonly logger = new Logger('PubSub');
+  private readonly logger = new RediskitLogger('PubSub');
   private startedAt?: number;
   private closed = false;
 

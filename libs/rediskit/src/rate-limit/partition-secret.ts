@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** How often an instance re-reads the shared secret (it adopts a changed one, restores a lost one). */
 export const PARTITION_SECRET_REFRESH_MS = 60_000;
@@ -19,7 +19,7 @@ export const PARTITION_SECRET_REFRESH_MS = 60_000;
  * createHmac('sha256', await secret.get()).update(partition)
  */
 export class PartitionSecret {
-  private readonly logger = new Logger('RateLimiter');
+  private readonly logger = new RediskitLogger('RateLimiter');
   private current?: Buffer;
   private loadedAt = 0;
   private loading?: Promise<Buffer>;

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
@@ -36,6 +35,7 @@ import { throttlerIncrementScript } from './rate-limit-throttler-increment.lua.j
 import { tokenBucketScript } from './rate-limit-token-bucket.lua.js';
 import { Tracing } from '../tracing/tracing.js';
 import { tracedDecision } from './rate-limit.tracing.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 const SCRIPTS: Record<RateLimitAlgorithm, BatchScript> = {
   'fixed-window': fixedWindowScript,
@@ -99,7 +99,7 @@ interface LimiterLink {
  * if (!decision.allowed) throw new HttpException('Too Many Requests', 429);
  */
 export class RateLimiterService {
-  private readonly logger = new Logger('RateLimiter');
+  private readonly logger = new RediskitLogger('RateLimiter');
   private link?: LimiterLink;
   /** Per algorithm: its script, with the decisions of one tick sent as one call. */
   private readonly batchers: Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;

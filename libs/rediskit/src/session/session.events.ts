@@ -1,6 +1,6 @@
-import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type { SessionEvent, SessionEventType } from './session.types.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /**
  * The audit trail of sessions in this process: `created`, `rotated`, `destroyed`, `evicted`
@@ -18,7 +18,7 @@ import type { SessionEvent, SessionEventType } from './session.types.js';
  */
 export class SessionEvents {
   private readonly emitter = new EventEmitter();
-  private readonly logger = new Logger('SessionEvents');
+  private readonly logger = new RediskitLogger('SessionEvents');
 
   constructor(private readonly hook?: (event: SessionEvent) => void | Promise<void>) {
     this.emitter.setMaxListeners(0);

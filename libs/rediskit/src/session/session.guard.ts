@@ -2,7 +2,6 @@ import {
   ForbiddenException,
   HttpException,
   Injectable,
-  Logger,
   ServiceUnavailableException,
   UnauthorizedException,
   type CanActivate,
@@ -14,6 +13,7 @@ import { IS_PUBLIC_KEY, SESSION_REQUEST_KEY, SESSION_TOKEN_REQUEST_KEY, STEP_UP_
 import { clientIp, fingerprintOf, type RequestLike } from './session.request.js';
 import { isVerifiedAt, SessionService } from './session.service.js';
 import type { Session } from './session.types.js';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 
 type GuardOutcome = 'allowed' | 'public' | 'unauthenticated' | 'rejected' | 'step_up' | 'unavailable';
 
@@ -35,7 +35,7 @@ type GuardOutcome = 'allowed' | 'public' | 'unauthenticated' | 'rejected' | 'ste
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
-  private readonly logger = new Logger('SessionGuard');
+  private readonly logger = new RediskitLogger('SessionGuard');
 
   constructor(
     protected readonly sessions: SessionService,

@@ -1,0 +1,10 @@
+import { defineCapability } from '../capability.js';
+import { RequestCacheOptionsDto } from './request-cache.options.js';
+import { RequestCache } from './request-cache.service.js';
+
+/** Memoization within one request: `RequestCache`, `@RequestCached`. */
+export const requestCacheCapability = defineCapability({
+  section: 'requestCache',
+  optionsDto: RequestCacheOptionsDto,
+  providers: [RequestCache],
+});
