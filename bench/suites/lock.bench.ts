@@ -2,6 +2,7 @@ import { Redlock } from '@sesamecare-oss/redlock';
 import { Redis } from 'ioredis';
 import { Keyspace, LockService, MetricsService, RedisRegistry } from 'nestjs-rediskit';
 import { benchRedis, compare, ratio, report } from '../harness.js';
+import { noteRatio } from '../record.js';
 
 const TTL = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,6 +108,8 @@ export default async function lockBench(): Promise<void> {
   const redlockWaiting = new Redlock([peerClient], { retryCount: -1, retryDelay: 100, retryJitter: 25 });
   const theirsContended = await handOff(() => redlockWaiting.acquire(['bench:redlock:contended'], TTL), handOffs);
   const oursContended = await handOff(() => locks.acquire('contended', { ttl: TTL, retry: { attempts: Infinity, delay: 75, jitter: 50 } }), handOffs);
+  noteRatio('contended hand-off, 10 waiters (redlock / rediskit: higher is better)', 'hand-off p99 latency', theirsContended.p99 / oursContended.p99);
+  noteRatio('contended hand-off, 10 waiters (redlock / rediskit: higher is better)', 'longest wait (fairness)', theirsContended.maxWait / oursContended.maxWait);
   const row = (name: string, r: HandOffStats) =>
     `| ${name} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.mean.toFixed(1)} | ${r.maxWait.toFixed(0)} | ${r.waitSpread.toFixed(1)} |`;
   console.log(
