@@ -7,7 +7,8 @@ import { ProductsRepository } from './products.repository.js';
 /**
  * Reads and edits the catalog. Product details are cached per product (`@Cacheable`, tagged
  * `products` and `product:<id>`); the sales figure inside them comes from the query cache
- * (`cacheQuery`, tagged `model:orders`). Edits and orders invalidate by tag, on every instance;
+ * (`cacheQuery`, tagged `model:orders`), and so does the list. Edits and orders invalidate by tag,
+ * on every instance, and so do writes to `products` made outside the app (database invalidation);
  * a stock edit also sets the count checkouts reserve against (`ProductStock`).
  */
 @Injectable()
@@ -18,8 +19,9 @@ export class CatalogService {
     private readonly stock: ProductStock,
   ) {}
 
+  /** Through the query cache, tagged `products`: an edit here or a write to the table from anywhere drops it. */
   list(): Promise<ProductDto[]> {
-    return this.products.list();
+    return this.cache.cacheQuery({ model: 'products', operation: 'list' }, () => this.products.list(), { ttl: '5m', tags: ['products'] });
   }
 
   @Cacheable({ key: 'product:{0}', tags: ['products', 'product:{0}'], ttl: '5m' })
