@@ -1,4 +1,5 @@
 import { RedisServer } from '../test/harness/redis-server.js';
+import { noteRatio } from './record.js';
 
 /** What one contender achieved. */
 export interface Result {
@@ -82,6 +83,7 @@ export function report(title: string, results: Result[], baseline: string, targe
     '',
   ];
   const text = lines.join('\n');
+  for (const r of results) if (r !== base) noteRatio(title, `${r.name} / ${baseline}`, r.opsPerSec / base.opsPerSec);
   console.log(text);
   return text;
 }

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { readdirSync } from 'node:fs';
+import { format } from 'node:util';
+import { beginSuite, captureLine, writeRun } from './record.js';
 
 // `npm run bench <suite>`: runs bench/suites/<suite>.bench.ts (all suites when none is named).
 const suites = readdirSync(new URL('./suites', import.meta.url)).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace('.bench.ts', ''));
@@ -11,8 +13,16 @@ if (unknown.length > 0) {
 }
 process.env.NODE_ENV ??= 'production';
 console.log(`# nestjs-rediskit benchmarks, ${new Date().toISOString().slice(0, 10)}, node ${process.version}\n`);
+// Everything a suite prints also goes into bench/RESULTS.md (BENCH_WRITE=0: print only).
+const print = console.log.bind(console);
+console.log = (...args: unknown[]) => {
+  print(...args);
+  captureLine(format(...args));
+};
 for (const suite of wanted.length ? wanted : suites) {
   const { default: run } = (await import(`./suites/${suite}.bench.ts`)) as { default: () => Promise<void> };
+  beginSuite(suite);
   await run();
 }
+if (process.env.BENCH_WRITE !== '0') writeRun([process.env.BENCH_MS ? `BENCH_MS=${process.env.BENCH_MS}` : '', 'npm run bench', ...wanted].filter(Boolean).join(' '));
 process.exit(0);

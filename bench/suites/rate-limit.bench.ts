@@ -35,9 +35,12 @@ export default async function rateLimitBench(): Promise<void> {
     'rate-limiter-flexible RateLimiterRedis': () => peer.consume(key()),
     ...Object.fromEntries(RATE_LIMIT_ALGORITHMS.map((a) => [`rediskit ${a}`, () => ours.consume(key(), policies[a])])),
   });
-  report('rate-limit: admitted checks, 100 concurrent callers, 1000 keys', admitted, 'rate-limiter-flexible RateLimiterRedis', {
-    'rediskit fixed-window': '≥ 1.00×',
-  });
+  report(
+    'rate-limit: admitted checks, 100 concurrent callers, 1000 keys',
+    admitted,
+    'rate-limiter-flexible RateLimiterRedis',
+    Object.fromEntries(RATE_LIMIT_ALGORITHMS.map((a) => [`rediskit ${a}`, '≥ 1.20×'])),
+  );
   console.log(`fixed window ratio: ${ratio(admitted, 'rediskit fixed-window', 'rate-limiter-flexible RateLimiterRedis').toFixed(2)}×\n`);
 
   // Over the limit: rate-limiter-flexible rejects its promise, rediskit returns allowed: false.

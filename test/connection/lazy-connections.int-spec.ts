@@ -3,6 +3,7 @@ import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   CacheService,
+  LockService,
   OnMessage,
   PubSubService,
   RateLimiterService,
@@ -127,6 +128,18 @@ describe('connections are opened for the capabilities in use', () => {
     // The connection opened while Redis was down reconnects by itself.
     await waitFor(async () => (await limiter.consume('user-2', policy)).fallback === undefined, 10_000, 'Redis to decide again');
     expect(await rediskitClients(server)).toEqual(['rediskit:default', 'rediskit:default:rate-limit']);
+  });
+
+  it('locks open their hand-off subscriber at the first contended acquire, not before', async () => {
+    const locks = (await boot()).get(LockService);
+    const held = await locks.acquire('lazy-lock', { ttl: 5000 });
+    expect(await locks.tryAcquire('lazy-lock')).toBeNull(); // tries once: never waits, never listens
+    expect(await rediskitClients(server)).toEqual(['rediskit:default']);
+    const waiting = locks.acquire('lazy-lock', { ttl: 5000, retry: { attempts: Infinity, delay: '10m', jitter: 0 } });
+    await waitFor(async () => (await rediskitClients(server)).includes('rediskit:default:lock-handoff'), 5000, 'the hand-off subscriber');
+    await held.release();
+    await (await waiting).release();
+    expect(await rediskitClients(server)).toEqual(['rediskit:default', 'rediskit:default:lock-handoff']);
   });
 
   it('pub/sub opens its subscriber on the first subscriptions, once for concurrent ones', async () => {

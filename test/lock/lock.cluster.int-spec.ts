@@ -4,6 +4,7 @@ import calculateSlot from 'cluster-key-slot';
 import { Keyspace, LockService } from 'nestjs-rediskit';
 import { RedisClusterFixture } from '../harness/index.js';
 import { lockBehaviour } from './lock-behaviour.js';
+import { lockHandOffBehaviour } from './lock-handoff-behaviour.js';
 import { bootApp } from './lock-fixtures.js';
 
 describe('LockService on a 3-master cluster', () => {
@@ -21,6 +22,7 @@ describe('LockService on a 3-master cluster', () => {
   });
 
   lockBehaviour(() => apps);
+  lockHandOffBehaviour(() => apps);
 
   it('keeps each lock key and its fence counter in one slot, and spreads resources over the masters', async () => {
     const keyspace = apps[0].get(Keyspace);

@@ -14,6 +14,7 @@ import {
 } from 'nestjs-rediskit';
 import { RedisServer } from '../harness/index.js';
 import { lockBehaviour } from './lock-behaviour.js';
+import { lockHandOffBehaviour } from './lock-handoff-behaviour.js';
 import { bootApp, sleep } from './lock-fixtures.js';
 
 @Injectable()
@@ -56,6 +57,7 @@ describe('LockService on a standalone server', () => {
   });
 
   lockBehaviour(() => apps);
+  lockHandOffBehaviour(() => apps);
 
   it('acquires in one round trip: one EVALSHA that reads the time, sets the key and increments the fence', async () => {
     const locks = apps[0].get(LockService);

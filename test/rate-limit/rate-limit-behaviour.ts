@@ -32,6 +32,7 @@ const LIMIT = 100;
 // A day-long window: a test run never straddles a window boundary (fixed / sliding counter),
 // and bucket algorithms refill one unit per 14 minutes, so nothing refills during a test.
 const WINDOW = '1d';
+const DAY_MS = 86_400_000;
 
 function routeRule(algorithm: RateLimitAlgorithm): RateLimitPolicy & { key: 'route' } {
   return { name: 'exact', limit: LIMIT, window: WINDOW, algorithm, key: 'route' };
@@ -285,6 +286,22 @@ export function rateLimitBehaviour(topology: () => Topology): void {
     // Only the 5 decisions Redis made count; the 3 in flight were neither executed nor resent
     // (a peek answers what a 6th consume would leave).
     expect((await limiter().peek(key, policy)).remaining).toBe(LIMIT - 6);
+  });
+
+  it('sliding-window-log: a sorted-set log written by an earlier version is taken over with its entries', async () => {
+    const policy: RateLimitPolicy = { name: 'legacy-log', limit: 5, window: WINDOW, algorithm: 'sliding-window-log' };
+    const key = 'legacy-log-key';
+    const [stateKey] = limiter().keysOf(key, policy);
+    const node = await topology().nodeFor(stateKey);
+    const [seconds, micros] = (await node.cli('TIME')).split('\n');
+    const nowMs = Number(seconds) * 1000 + Number(micros) / 1000;
+    // Three units admitted by the old script (score = Redis ms, member "ms:n"), one already out of the window.
+    for (const [i, at] of [nowMs - DAY_MS - 1000, nowMs - 2000, nowMs - 1000].entries()) await node.cli('ZADD', stateKey, String(at), `${at.toFixed(3)}:${i + 1}`);
+    await node.cli('PEXPIRE', stateKey, String(DAY_MS));
+    expect(await limiter(1).peek(key, policy)).toMatchObject({ allowed: true, remaining: 2 });
+    const decisions = await Promise.all(Array.from({ length: 4 }, (_, i) => limiter(i).consume(key, policy)));
+    expect(decisions.map((d) => d.allowed).sort()).toEqual([false, true, true, true]);
+    expect(await node.cli('TYPE', stateKey)).toBe('list');
   });
 
   it('RediskitThrottlerStorage counts across instances: ttl and blockDuration in ms, seconds out', async () => {

@@ -16,18 +16,25 @@ export class LockCommands {
   private readonly releases: ScriptBatcher;
   private readonly raises: ScriptBatcher;
   private readonly fenceSuffix: string;
+  private readonly queueSuffix: string;
+  private readonly dueSuffix: string;
+  /** Where a release publishes the token of the waiter it handed the lock to. */
+  readonly handOffChannel: string;
 
   constructor(
     readonly connection: RedisConnection,
     private readonly keys: KeyScope,
     /** Time budget of each Redis call (`lock.commandTimeout`, else the connection's). */
-    private readonly budget = connection.commandTimeout,
+    readonly budget = connection.commandTimeout,
   ) {
     this.acquires = new ScriptBatcher(connection, acquireLockScript, { budget });
     this.extensions = new ScriptBatcher(connection, extendLockScript, { budget });
     this.releases = new ScriptBatcher(connection, releaseLockScript, { budget });
     this.raises = new ScriptBatcher(connection, raiseFenceScript, { budget });
     this.fenceSuffix = keys.keyspace.separator + 'fence';
+    this.queueSuffix = keys.keyspace.separator + 'queue';
+    this.dueSuffix = keys.keyspace.separator + 'waiters';
+    this.handOffChannel = keys.key('handoff');
   }
 
   /** The lock key of `resource`. */
@@ -40,10 +47,14 @@ export class LockCommands {
     return lockKey + this.fenceSuffix;
   }
 
-  /** SET NX PX + INCR: the fencing token (≥ 1), or minus the holder's remaining lease in ms. */
-  acquire(resource: string, token: string, ttlMs: number): Promise<number> {
+  /**
+   * SET NX PX + INCR: the fencing token (≥ 1), or minus the holder's remaining lease in ms.
+   * `queueForMs` > 0 joins the resource's waiter queue for that long when the lock is held;
+   * `queued` says this caller may be in it already (see lock-acquire.lua.ts).
+   */
+  acquire(resource: string, token: string, ttlMs: number, queueForMs = 0, queued = false): Promise<number> {
     const key = this.lockKey(resource);
-    return this.acquires.call([key, this.fenceKey(key)], [token, ttlMs]);
+    return this.acquires.call([key, this.fenceKey(key), key + this.queueSuffix, key + this.dueSuffix], [token, ttlMs, Math.ceil(queueForMs), queued ? 1 : 0]);
   }
 
   /** Compare-and-pexpire: true when renewed. */
@@ -51,9 +62,13 @@ export class LockCommands {
     return (await this.extensions.call([this.lockKey(resource)], [token, ttlMs])) === 1;
   }
 
-  /** Compare-and-delete: true when deleted. */
+  /**
+   * Compare-and-delete, or hand-off to the first queued waiter: true when our lock was
+   * released. A caller that does not hold the lock leaves the queue (see lock-release.lua.ts).
+   */
   async release(resource: string, token: string): Promise<boolean> {
-    return (await this.releases.call([this.lockKey(resource)], [token])) === 1;
+    const key = this.lockKey(resource);
+    return (await this.releases.call([key, key + this.queueSuffix, key + this.dueSuffix], [token, this.handOffChannel])) === 1;
   }
 
   /** Redlock: raises the fence counter to `fencingToken` while we own the lock here. */

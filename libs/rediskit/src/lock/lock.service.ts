@@ -7,9 +7,10 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { MAX_TIMER_MS, toMs, toPositiveMs, type Duration } from '../options/duration.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import type { LockBackend } from './lock.backend.js';
+import type { LockBackend, QueueRequest } from './lock.backend.js';
 import { LockCommands } from './lock.commands.js';
 import { LockMetrics } from './lock.metrics.js';
+import { LockWakeups } from './lock-wakeups.js';
 import type { LockModuleOptions, LockOptions, WithLockOptions } from './lock.options.js';
 import { DEFAULT_RETRY, pause, pauseBeforeRetry, retryPolicy, type RetryPolicy } from './lock-retry.js';
 import { Lock, type Lease, type LockIssuer } from './lock.js';
@@ -18,6 +19,9 @@ import { SingleLockBackend } from './single-lock.backend.js';
 import { Tracing } from '../tracing/tracing.js';
 import { LockTracing } from './lock.tracing.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
+
+/** How long a waiter's queue entry outlives its retry pause. */
+const QUEUE_SLACK_MS = 500;
 
 /** What `withLock` makes available to code running inside it (see {@link LockService.current}). */
 export interface LockContext {
@@ -48,6 +52,7 @@ export class LockService {
   private readonly defaultRetry: RetryPolicy;
   private readonly tryOnce: RetryPolicy;
   private readonly driftFactor: number;
+  private readonly wakeups?: LockWakeups;
   // Per instance, not global: lets @WithLock methods reach their lock and signal.
   private readonly context = new AsyncLocalStorage<LockContext>();
   private readonly issuer: LockIssuer = {
@@ -72,6 +77,8 @@ export class LockService {
     this.defaultRetry = retryPolicy(options.retry, DEFAULT_RETRY);
     this.tryOnce = { ...this.defaultRetry, attempts: 0 };
     this.driftFactor = options.driftFactor ?? 0.01;
+    const handOffs = this.backend.handOffs;
+    if (handOffs) this.wakeups = new LockWakeups(handOffs.connection, handOffs.channel, handOffs.budget);
   }
 
   /** `single` (one connection) or `redlock` (a majority of several). */
@@ -194,26 +201,49 @@ export class LockService {
     const signal = options.signal;
     const token = randomUUID();
     const started = performance.now();
-    for (let tries = 1; ; tries++) {
-      signal?.throwIfAborted();
-      const sentAt = performance.now();
-      const sentWall = Date.now();
-      const outcome = await this.backend.tryAcquire(resource, token, ttl, sentAt + validity);
-      let heldForMs = 0;
-      if (outcome.acquired) {
-        if (performance.now() < sentAt + validity) {
-          this.metrics.acquired.inc();
-          return new Lock(this.issuer, resource, token, outcome.fencingToken, ttl, { deadline: sentAt + validity, expiresAt: sentWall + validity });
+    // Callers that will wait queue up and are woken by the release (single mode); a caller
+    // that tries once never queues.
+    const wakeups = retry.attempts > 0 ? this.wakeups : undefined;
+    wakeups?.expect(token);
+    let queued = false;
+    try {
+      for (let tries = 1; ; tries++) {
+        signal?.throwIfAborted();
+        const last = tries > retry.attempts;
+        // The entry outlives the pause (plus a slack for a busy event loop): a waiter that
+        // vanished holds the queue up for at most that long.
+        const queue: QueueRequest | undefined = wakeups && { forMs: last ? 0 : retry.delay + retry.jitter + QUEUE_SLACK_MS, queued };
+        const sentAt = performance.now();
+        const sentWall = Date.now();
+        const outcome = await this.backend.tryAcquire(resource, token, ttl, sentAt + validity, queue);
+        if (queue) queued = queue.forMs > 0;
+        let heldForMs = 0;
+        if (outcome.acquired) {
+          queued = false;
+          if (performance.now() < sentAt + validity) {
+            this.metrics.acquired.inc();
+            return new Lock(this.issuer, resource, token, outcome.fencingToken, ttl, { deadline: sentAt + validity, expiresAt: sentWall + validity });
+          }
+          // The reply took longer than the lease: nothing of it is left to use.
+          await this.backend.release(resource, token).catch(() => undefined);
+        } else {
+          this.metrics.contended.inc();
+          heldForMs = outcome.heldForMs;
         }
-        // The reply took longer than the lease: nothing of it is left to use.
-        await this.backend.release(resource, token).catch(() => undefined);
-      } else {
-        this.metrics.contended.inc();
-        heldForMs = outcome.heldForMs;
+        const wait = pauseBeforeRetry(retry, heldForMs);
+        if (last || (retry.maxWait !== undefined && performance.now() + wait - started > retry.maxWait)) return tries;
+        if (wakeups && !wakeups.listening) {
+          await wakeups.listen();
+          // Subscribed just now: a hand-off published before it was missed, so look again at once.
+          if (wakeups.listening) continue;
+        }
+        await (wakeups ? wakeups.wait(token, wait, signal) : pause(wait, signal));
       }
-      const wait = pauseBeforeRetry(retry, heldForMs);
-      if (tries > retry.attempts || (retry.maxWait !== undefined && performance.now() + wait - started > retry.maxWait)) return tries;
-      await pause(wait, signal);
+    } finally {
+      wakeups?.forget(token);
+      // Gave up (retries, maxWait, signal, Redis error) while queued: leave the queue, and pass
+      // the lock on if it was just handed to us.
+      if (queued) void this.backend.release(resource, token).catch(() => undefined);
     }
   }
 

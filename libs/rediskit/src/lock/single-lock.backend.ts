@@ -1,4 +1,4 @@
-import type { AcquireOutcome, ExtendOutcome, LockBackend } from './lock.backend.js';
+import type { AcquireOutcome, ExtendOutcome, LockBackend, QueueRequest } from './lock.backend.js';
 import type { LockCommands } from './lock.commands.js';
 
 /**
@@ -8,10 +8,14 @@ import type { LockCommands } from './lock.commands.js';
 export class SingleLockBackend implements LockBackend {
   readonly mode = 'single';
 
-  constructor(private readonly commands: LockCommands) {}
+  readonly handOffs: LockBackend['handOffs'];
 
-  async tryAcquire(resource: string, token: string, ttlMs: number): Promise<AcquireOutcome> {
-    const reply = await this.commands.acquire(resource, token, ttlMs);
+  constructor(private readonly commands: LockCommands) {
+    this.handOffs = { connection: commands.connection, channel: commands.handOffChannel, budget: commands.budget };
+  }
+
+  async tryAcquire(resource: string, token: string, ttlMs: number, _deadline: number, queue?: QueueRequest): Promise<AcquireOutcome> {
+    const reply = await this.commands.acquire(resource, token, ttlMs, queue?.forMs, queue?.queued);
     return reply > 0 ? { acquired: true, fencingToken: reply } : { acquired: false, heldForMs: -reply };
   }
 

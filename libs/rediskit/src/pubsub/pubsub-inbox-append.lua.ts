@@ -16,21 +16,27 @@ import { batchScript } from '../scripts/batch-script.js';
  * and, after every notification's ARGV, the deadline (Redis ms): run later, the script
  * changes nothing (see scripts/deadline.ts)
  *
- * Returns { entry id, number of live receivers } per notification, flattened.
+ * Returns { entry id, number of live receivers } per notification, flattened. Trimming and
+ * expiry run once per stream and batch, after its last append (they only depend on the
+ * stream, the batch's Redis time and the retention).
  */
 export const inboxAppendScript = batchScript(
   'pubsub_inbox_append',
   `
 local out = {}
+local last = {}
 for i = 0, #KEYS / 2 - 1 do
-  local stream, cursor, a = KEYS[2 * i + 1], KEYS[2 * i + 2], 5 * i
-  local retention = tonumber(ARGV[a + 3])
+  local stream, a = KEYS[2 * i + 1], 5 * i
   local id = redis.call('XADD', stream, 'MAXLEN', '~', ARGV[a + 2], '*', 'b', ARGV[a + 1])
-  redis.call('XTRIM', stream, 'MINID', '~', string.format('%d', now - retention))
-  redis.call('PEXPIRE', stream, retention)
-  redis.call('PEXPIRE', cursor, retention)
+  last[stream] = i
   out[2 * i + 1] = id
   out[2 * i + 2] = redis.call(ARGV[a + 5], ARGV[a + 4], id .. '\\n' .. ARGV[a + 1])
+end
+for stream, i in pairs(last) do
+  local retention = tonumber(ARGV[5 * i + 3])
+  redis.call('XTRIM', stream, 'MINID', '~', string.format('%d', now - retention))
+  redis.call('PEXPIRE', stream, retention)
+  redis.call('PEXPIRE', KEYS[2 * i + 2], retention)
 end
 return out
 `,
