@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { RediskitLogger } from '../context/rediskit-logger.js';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { pause } from './lock-retry.js';
@@ -20,7 +20,7 @@ export class LockWakeups {
   private readonly waiters = new Map<string, Waiter>();
   private subscribed?: Promise<void>;
   private up = false;
-  private readonly logger = new Logger('LockWakeups');
+  private readonly logger = new RediskitLogger('LockWakeups');
 
   constructor(
     private readonly connection: RedisConnection,
