@@ -5,14 +5,15 @@ import type { RedisConnection } from '../connection/redis-connection.js';
 import { LockLostError, LockNotAcquiredError, RediskitArgumentError } from '../errors.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { MAX_TIMER_MS, toMs, toPositiveMs, type Duration } from '../options/duration.js';
+import type { Duration } from '../options/duration.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { LockBackend, QueueRequest } from './lock.backend.js';
 import { LockCommands } from './lock.commands.js';
 import { LockMetrics } from './lock.metrics.js';
 import { LockWakeups } from './lock-wakeups.js';
 import type { LockModuleOptions, LockOptions, WithLockOptions } from './lock.options.js';
-import { DEFAULT_RETRY, pause, pauseBeforeRetry, retryPolicy, type RetryPolicy } from './lock-retry.js';
+import { pause, pauseBeforeRetry, retryPolicy, type RetryPolicy } from './lock-retry.js';
+import { resolveLockSettings, validTtl } from './lock.settings.js';
 import { Lock, type Lease, type LockIssuer } from './lock.js';
 import { RedlockBackend } from './redlock.backend.js';
 import { SingleLockBackend } from './single-lock.backend.js';
@@ -65,18 +66,18 @@ export class LockService {
   };
 
   constructor(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, options: LockModuleOptions = {}, tracing: Tracing = Tracing.off) {
+    const settings = resolveLockSettings(options);
     const keys = keyspace.scope('lock');
-    const commandsOn = (connection: RedisConnection) =>
-      new LockCommands(connection, keys, toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'lock.commandTimeout'));
-    this.backend = options.redlock
-      ? new RedlockBackend(options.redlock.connections.map((name) => commandsOn(registry.get(name))))
-      : new SingleLockBackend(commandsOn(registry.get(options.connection)));
+    const commandsOn = (connection: RedisConnection) => new LockCommands(connection, keys, settings.commandTimeout ?? connection.commandTimeout);
+    this.backend = settings.redlock
+      ? new RedlockBackend(settings.redlock.connections.map((name) => commandsOn(registry.get(name))))
+      : new SingleLockBackend(commandsOn(registry.get(settings.connection)));
     this.metrics = new LockMetrics(metrics, this.backend.mode);
     this.traces = new LockTracing(tracing, this.backend.mode);
-    this.defaultTtl = validTtl(options.defaultTtl ?? 30_000, 'lock.defaultTtl');
-    this.defaultRetry = retryPolicy(options.retry, DEFAULT_RETRY);
+    this.defaultTtl = settings.defaultTtl;
+    this.defaultRetry = settings.retry;
     this.tryOnce = { ...this.defaultRetry, attempts: 0 };
-    this.driftFactor = options.driftFactor ?? 0.01;
+    this.driftFactor = settings.driftFactor;
     const handOffs = this.backend.handOffs;
     if (handOffs) this.wakeups = new LockWakeups(handOffs.connection, handOffs.channel, handOffs.budget);
   }
@@ -284,12 +285,4 @@ function validResource(resource: string): string {
     throw new RediskitArgumentError('resource', `must be a non-empty string, got ${JSON.stringify(resource)}`);
   }
   return resource;
-}
-
-// A lease is watched with timers, so it cannot outlast the longest timer (about 24.8 days).
-function validTtl(ttl: Duration, name: string): number {
-  const ms = Math.round(toMs(ttl, name, MAX_TIMER_MS));
-  // Below this the drift allowance (2 ms + 1%) leaves no lease at all.
-  if (ms < 3) throw new RediskitArgumentError(name, `must be at least 3 ms, got ${JSON.stringify(ttl)}`);
-  return ms;
 }
