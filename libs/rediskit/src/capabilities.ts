@@ -2,6 +2,7 @@ import type { Capability } from './capability.js';
 import { cacheCapability } from './cache/cache.capability.js';
 import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
+import { invalidationCapability } from './invalidation/invalidation.capability.js';
 import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
 import { pubsubCapability } from './pubsub/pubsub.capability.js';
@@ -20,4 +21,5 @@ export const CAPABILITIES: readonly Capability[] = [
   healthCapability,
   geoCapability,
   reservationCapability,
+  invalidationCapability,
 ] as Capability[];

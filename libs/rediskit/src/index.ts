@@ -111,3 +111,9 @@ export type { RedisSample, RedisAlert, AlertName } from './health/monitor.alerts
 export type { HealthOptions, MonitorOptions, MonitorThresholds } from './health/health.options.js';
 export type { IndicatorResult } from './health/health-indicator.loader.js';
 export type { SlowCommand } from './metrics/command.instrumentation.js';
+
+// Event-driven invalidation: rules that map domain events to what they invalidate, on every instance.
+export { InvalidationService } from './invalidation/invalidation.service.js';
+export type { EmitOutcome } from './invalidation/invalidation.service.js';
+export type { InvalidationRule, FromEvent } from './invalidation/invalidation.rules.js';
+export type { InvalidationOptions } from './invalidation/invalidation.options.js';

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { Cacheable, CacheEvict, CacheService } from 'nestjs-rediskit';
+import { Cacheable, CacheService, InvalidationService } from 'nestjs-rediskit';
 import type { ProductDetailDto, ProductDto, UpdateProductDto } from './product.dto.js';
 import { ProductStock } from './product-stock.js';
 import { ProductsRepository } from './products.repository.js';
@@ -7,8 +7,10 @@ import { ProductsRepository } from './products.repository.js';
 /**
  * Reads and edits the catalog. Product details are cached per product (`@Cacheable`, tagged
  * `products` and `product:<id>`); the sales figure inside them comes from the query cache
- * (`cacheQuery`, tagged `model:orders`). Edits and orders invalidate by tag, on every instance;
- * a stock edit also sets the count checkouts reserve against (`ProductStock`).
+ * (`cacheQuery`, tagged `model:orders`). An edit emits `product.updated`: the rule declared in
+ * the module options (demo.config.ts) invalidates the product's tags on every instance, even
+ * when Redis is briefly away. Orders invalidate by tag. A stock edit also sets the count
+ * checkouts reserve against (`ProductStock`).
  */
 @Injectable()
 export class CatalogService {
@@ -16,6 +18,7 @@ export class CatalogService {
     private readonly products: ProductsRepository,
     private readonly cache: CacheService,
     private readonly stock: ProductStock,
+    private readonly invalidation: InvalidationService,
   ) {}
 
   list(): Promise<ProductDto[]> {
@@ -30,10 +33,10 @@ export class CatalogService {
     return { ...product, unitsSold: sold };
   }
 
-  @CacheEvict({ tags: ['products', 'product:{0}'] })
   async update(id: number, patch: UpdateProductDto): Promise<ProductDto> {
     const product = await this.products.update(id, patch);
     if (!product) throw new NotFoundException(`product ${id} does not exist`);
+    await this.invalidation.emit('product.updated', { id });
     // Checkouts reserve against the count in Redis: it follows the new stock at once.
     if (patch.stock !== undefined) await this.stock.set(id, product.stock);
     return product;

@@ -42,6 +42,8 @@ export function loadDemoConfig(env: Env = process.env): DemoConfig {
       session: { ...redis.session, cookie: { secure: flag(env.COOKIE_SECURE, false), sameSite: 'lax' } },
       // `key: 'user'` rate limits count per logged-in user (the SessionGuard runs first).
       rateLimit: { user: (req: unknown) => sessionOf(req)?.userId },
+      // A product edit (CatalogService.update) invalidates the product on every instance.
+      invalidation: { ...redis.invalidation, rules: [{ on: 'product.updated', tags: (e: { id: number }) => ['products', `product:${e.id}`] }] },
     },
   };
 }
