@@ -57,10 +57,10 @@ export type { RouteCounts, HttpCacheResult, SkipReason } from './http-cache/http
 // Sessions.
 export { SessionService, isVerifiedAt } from './session/session.service.js';
 export { SessionGuard } from './session/session.guard.js';
-export { Public, CurrentSession, RequireStepUp, sessionOf } from './session/session.decorators.js';
+export { Public, CurrentSession, RequireStepUp, RefuseDegraded, sessionOf } from './session/session.decorators.js';
 export { SessionEvents } from './session/session.events.js';
 export { bearerToken } from './session/session.request.js';
-export type { SessionOptions, SessionCookieOptions, SessionBindingOptions, SessionStoreOptions, RiskAssessor } from './session/session.options.js';
+export type { SessionOptions, SessionCookieOptions, SessionBindingOptions, SessionStoreOptions, RiskAssessor, DegradedSignInOptions } from './session/session.options.js';
 export type { Session, SessionInfo, SessionClient, CreateSessionOptions, CreatedSession, SessionEvent, SessionEventType } from './session/session.types.js';
 
 // Rate limiting.
