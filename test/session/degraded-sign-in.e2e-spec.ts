@@ -15,9 +15,10 @@ import {
   SessionGuard,
   SessionService,
   type Session,
+  type RedisConnectionOptions,
   type SessionOptions,
 } from 'nestjs-rediskit';
-import { RedisServer } from '../harness/index.js';
+import { RedisClusterFixture, RedisServer } from '../harness/index.js';
 
 const OLD_KEY = 'old-signing-key-0123456789abcdefghijklmnop';
 const KEY = 'current-signing-key-0123456789abcdefghijklm';
@@ -72,11 +73,36 @@ class CapturingLogger implements LoggerService {
 
 type Adapter = 'express' | 'fastify';
 
-async function boot(adapter: Adapter, server: RedisServer, session: SessionOptions, logger: CapturingLogger): Promise<INestApplication> {
+/** A Redis to stop and restart mid-test: one server, or every node of a 3-master cluster. */
+interface Topology {
+  connection: RedisConnectionOptions;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startTopology(kind: 'standalone' | 'cluster'): Promise<Topology> {
+  if (kind === 'standalone') {
+    const server = await RedisServer.start();
+    return { connection: { url: server.url }, stop: () => server.stop(), restart: () => server.restart(), close: () => server.stop() };
+  }
+  const cluster = await RedisClusterFixture.start();
+  return {
+    connection: { cluster: { nodes: cluster.addresses } },
+    stop: async () => void (await Promise.all(cluster.nodes.map((n) => n.stop()))),
+    restart: async () => {
+      await Promise.all(cluster.nodes.map((n) => n.restart()));
+      await cluster.waitHealthy();
+    },
+    close: () => cluster.stop(),
+  };
+}
+
+async function boot(adapter: Adapter, server: Topology, session: SessionOptions, logger: CapturingLogger): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       RedisModule.forRoot({
-        connection: { url: server.url, commandTimeout: 300, connectTimeout: 2000, maxRetriesPerRequest: 1, reconnect: { baseDelay: 20, maxDelay: 100 } },
+        connection: { ...server.connection, commandTimeout: 300, connectTimeout: 2000, maxRetriesPerRequest: 1, reconnect: { baseDelay: 20, maxDelay: 100 } },
         circuitBreaker: { failureThreshold: 3, recoveryTimeout: 200 },
         keyspace: { prefix: `dg${adapter}` },
         session: { cookie: { secure: false }, ...session },
@@ -104,8 +130,12 @@ function forge(key: string, token: string, userId: string, expiresAt: number): s
   return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
 }
 
-describe.each<Adapter>(['express', 'fastify'])('degraded sign-in on %s', (adapter) => {
-  let server: RedisServer;
+describe.each<[Adapter, 'standalone' | 'cluster']>([
+  ['express', 'standalone'],
+  ['fastify', 'standalone'],
+  ['express', 'cluster'],
+])('degraded sign-in on %s, Redis %s', (adapter, topology) => {
+  let server: Topology;
   let app: INestApplication;
   let plain: INestApplication;
   const logger = new CapturingLogger();
@@ -124,7 +154,7 @@ describe.each<Adapter>(['express', 'fastify'])('degraded sign-in on %s', (adapte
   }
 
   beforeAll(async () => {
-    server = await RedisServer.start();
+    server = await startTopology(topology);
     const degraded = { enabled: true, signingKey: KEY, verificationKeys: [OLD_KEY], ttl: '2m' };
     [app, plain] = await Promise.all([boot(adapter, server, { degraded, binding: { userAgent: true } }, logger), boot(adapter, server, {}, logger)]);
     ({ token, fallback } = await signIn('ada'));
@@ -132,7 +162,7 @@ describe.each<Adapter>(['express', 'fastify'])('degraded sign-in on %s', (adapte
   });
   afterAll(async () => {
     await Promise.all([app?.close(), plain?.close()]);
-    await server?.stop();
+    await server?.close();
   });
 
   it('issues a signed fallback cookie next to the session cookie, once, and not when off', async () => {
