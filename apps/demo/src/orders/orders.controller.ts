@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { CurrentSession, RateLimit, RateLimitPresets, type Session } from 'nestjs-rediskit';
+import { CurrentSession, RateLimit, RateLimitPresets, RefuseDegraded, type Session } from 'nestjs-rediskit';
 import { CreateOrderDto, OrderDto } from './order.dto.js';
 import { OrdersService } from './orders.service.js';
 
@@ -13,6 +13,7 @@ export class OrdersController {
 
   /** Places an order (PAYMENT rate limit: 10 per hour per user). */
   @Post()
+  @RefuseDegraded()
   @RateLimit({ ...RateLimitPresets.PAYMENT, key: 'user' })
   @ApiCreatedResponse({ type: OrderDto })
   @ApiConflictResponse({ description: 'SOLD_OUT, or STALE_LOCK when a lock holder lost its lease' })
