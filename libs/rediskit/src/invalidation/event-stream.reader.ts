@@ -16,8 +16,8 @@ export interface ReaderHooks {
   handle(entry: StreamEntry): Promise<void>;
   /** A read failed (retried with backoff). */
   failed(error: unknown): void;
-  /** Entries after `lastId`, up to `trimmedTo`, were trimmed before this instance read them. */
-  gap(lastId: string, trimmedTo: string): void;
+  /** Entries after `lastId`, before `firstId` (the oldest left), were trimmed before this instance read them. */
+  gap(lastId: string, firstId: string): void;
 }
 
 /**
@@ -26,7 +26,8 @@ export interface ReaderHooks {
  * consumer group: instances come and go, and each must see every event, so a group per
  * instance would only leave groups behind). After a failed read it reads on from the same id,
  * so what was appended meanwhile is not missed, unless the stream was trimmed past it (MAXLEN):
- * that is checked (XINFO STREAM's max-deleted-entry-id) and reported as a gap.
+ * after a failed read or a full batch that is checked (the oldest entry left)
+ * and reported as a gap.
  *
  * It starts from a little before this process' boot (clocks within `BOOT_MARGIN` of Redis'):
  * an event emitted by another instance while Redis was down, appended once Redis is back, has a
@@ -37,6 +38,8 @@ export class EventStreamReader {
   private lastId = `${Date.now() - EventStreamReader.BOOT_MARGIN}-0`;
   /** True once `lastId` is an entry this instance read (not its boot position). */
   private readAny = false;
+  /** The position a gap was last reported after (reported once, however often the reads fail). */
+  private gapAfter?: string;
   private client?: RedisClient;
   private stopped = false;
   private running?: Promise<void>;
@@ -68,10 +71,12 @@ export class EventStreamReader {
 
   private async follow(client: RedisClient): Promise<void> {
     let delay: number = INVALIDATION_DEFAULTS.retryDelay;
-    let afterFailure = false;
+    // After a failed read, or a full batch (this instance is behind), Redis may have trimmed
+    // entries it has not read yet.
+    let mayHaveGap = false;
     while (!this.stopped) {
       try {
-        if (afterFailure) await this.checkGap(client);
+        if (mayHaveGap) await this.checkGap(client);
         const entries = await this.read(client);
         for (const entry of entries) {
           if (this.stopped) return;
@@ -79,12 +84,12 @@ export class EventStreamReader {
           this.lastId = entry.id;
           this.readAny = true;
         }
-        afterFailure = false;
+        mayHaveGap = entries.length === INVALIDATION_DEFAULTS.batch;
         delay = INVALIDATION_DEFAULTS.retryDelay;
       } catch (error) {
         if (this.stopped) return;
         this.hooks.failed(error);
-        afterFailure = true;
+        mayHaveGap = true;
         await this.pause(delay);
         delay = Math.min(delay * 2, INVALIDATION_DEFAULTS.maxRetryDelay);
       }
@@ -106,20 +111,18 @@ export class EventStreamReader {
     });
   }
 
-  // Redis (7.0+) remembers the largest id it trimmed: past the last one read, entries this
-  // instance never saw are gone. A stream that does not exist (a Redis restarted without
-  // persistence, events not yet appended) has lost nothing this check can know of.
+  // The oldest entry left is newer than the last one read: that one was trimmed, and with it
+  // (MAXLEN ~ drops whole nodes, oldest first) usually entries this instance never read. It
+  // may be a false alarm (only the entry read last was trimmed), and a Redis restarted without
+  // persistence is reported too: events may have been lost with it.
   private async checkGap(client: RedisClient): Promise<void> {
-    if (!this.readAny) return;
-    const info: unknown[] = await this.connection
-      .call(client, this.budget, (c) => c.xinfo('STREAM', this.stream) as Promise<unknown[]>)
-      .catch((error: unknown) => {
-        if (/no such key/i.test((error as Error)?.message ?? '')) return [];
-        throw error;
-      });
-    const i = info.indexOf('max-deleted-entry-id');
-    const maxDeleted = i >= 0 ? String(info[i + 1]) : undefined;
-    if (maxDeleted && compareIds(maxDeleted, this.lastId) > 0) this.hooks.gap(this.lastId, maxDeleted);
+    if (!this.readAny || this.gapAfter === this.lastId) return;
+    const first = await this.connection.call(client, this.budget, (c) => c.xrange(this.stream, '-', '+', 'COUNT', 1));
+    const firstId = first[0]?.[0];
+    if (firstId && compareIds(firstId, this.lastId) > 0) {
+      this.gapAfter = this.lastId;
+      this.hooks.gap(this.lastId, firstId);
+    }
   }
 
   private pause(ms: number): Promise<void> {

@@ -86,9 +86,9 @@ export class InvalidationService implements OnApplicationBootstrap, BeforeApplic
     this.reader = new EventStreamReader(this.connection, this.stream, this.budget, {
       handle: (entry) => this.receive(entry),
       failed: () => this.failed('read'),
-      gap: (lastId, trimmedTo) => {
+      gap: (lastId, firstId) => {
         this.metrics.failures.gap.inc();
-        this.logger.warn(`Invalidation events after ${lastId} up to ${trimmedTo} were trimmed from the stream before this instance read them (invalidation.streamLength)`);
+        this.logger.warn(`Invalidation events after ${lastId}, before ${firstId}, were trimmed from the stream before this instance read them (invalidation.streamLength)`);
       },
     });
   }
