@@ -10,8 +10,8 @@
  */
 const SRC = '^libs/rediskit/src/';
 const CORE = `${SRC}(options|connection|keyspace|codec|scripts|metrics)/|${SRC}(errors|redis\\.constants)\\.ts$`;
-const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health)';
-const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler)\\.ts$`;
+const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health|db-invalidation|prisma)';
+const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler|prisma)\\.ts$`;
 
 /** Core folders that sit above `folder`: it must not import them at run time. */
 const ABOVE = {

@@ -5,7 +5,7 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
     '^nestjs-rediskit$': '<rootDir>/libs/rediskit/src/index.ts',
-    '^nestjs-rediskit/(express-session|throttler)$': '<rootDir>/libs/rediskit/src/$1.ts',
+    '^nestjs-rediskit/(express-session|throttler|prisma)$': '<rootDir>/libs/rediskit/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],

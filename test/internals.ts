@@ -5,3 +5,5 @@ export { scanKeys, unlinkMatching } from '../libs/rediskit/src/connection/scan.j
 export { RedisConnectionMetrics } from '../libs/rediskit/src/metrics/connection.metrics.js';
 export { MemoryRateLimiter } from '../libs/rediskit/src/rate-limit/memory-rate-limiter.js';
 export type { StoredResponse } from '../libs/rediskit/src/http-cache/stored-response.js';
+export { requestFingerprint } from '../libs/rediskit/src/idempotency/idempotency.fingerprint.js';
+export { recordId } from '../libs/rediskit/src/idempotency/idempotency-key.js';

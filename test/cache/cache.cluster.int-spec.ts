@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from '@jest/globals';
+import { Cluster } from 'ioredis';
 import { RedisClusterFixture } from '../harness/index.js';
 import { cacheAdaptive } from './cache-adaptive.js';
 import { cacheFeatures } from './cache-features.js';
@@ -6,6 +7,7 @@ import { cacheHostileInput } from './cache-hostile.js';
 import { cacheInstances } from './cache-instances.js';
 import { cacheRecovery } from './cache-recovery.js';
 import { cacheCoreProperties } from './cache-properties.js';
+import { cacheTracking } from './cache-tracking.js';
 
 let cluster: RedisClusterFixture;
 beforeAll(async () => {
@@ -22,3 +24,4 @@ cacheInstances('cluster', connection);
 cacheHostileInput('cluster', connection);
 cacheAdaptive('cluster', connection);
 cacheRecovery('cluster', connection);
+cacheTracking('cluster', connection, () => cluster.nodes, () => new Cluster(cluster.addresses));

@@ -214,6 +214,24 @@ describe('orders', () => {
     expect(await reservations.stock('product:5')).toEqual({ onHand: 2, held: 0, available: 2 });
   });
 
+  it('a checkout retried with its Idempotency-Key orders once: the retry gets the first answer, another order with the key is 422', async () => {
+    const cookie = await login(demo.url, 'grace@example.com');
+    await http.put('/products/2').set('Cookie', cookie).send({ stock: 10 }).expect(200);
+    const key = `"checkout-${Date.now()}"`;
+    const first = await http.post('/orders').set('Cookie', cookie).set('Idempotency-Key', key).send({ productId: 2 }).expect(201);
+    const retry = await http.post('/orders').set('Cookie', cookie).set('Idempotency-Key', key).send({ productId: 2 }).expect(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect((await http.get('/products/2').expect(200)).body.stock).toBe(9);
+    const other = await http.post('/orders').set('Cookie', cookie).set('Idempotency-Key', key).send({ productId: 2, quantity: 2 }).expect(422);
+    expect(other.body.error).toBe('IDEMPOTENCY_KEY_MISMATCH');
+    // Another user's key of the same spelling is theirs: their order runs.
+    const ada = await login(demo.url, 'ada@example.com');
+    const theirs = await http.post('/orders').set('Cookie', ada).set('Idempotency-Key', key).send({ productId: 2 }).expect(201);
+    expect(theirs.headers['idempotent-replayed']).toBeUndefined();
+    expect((await http.get('/products/2').expect(200)).body.stock).toBe(8);
+  });
+
   it('a holder whose lease ran out is refused by its stale fencing token', async () => {
     const locks = demo.app.get(LockService);
     const orders = demo.app.get(OrdersService);

@@ -52,6 +52,20 @@ const available = await admin((c) => c.query('SELECT 1')).then(
     expect((await http.get('/products/2').expect(200)).body).toMatchObject({ stock: 0, unitsSold: 1 });
   });
 
+  it('a price changed with psql-like SQL on another connection shows up on the next request', async () => {
+    const http = request(demo!.url);
+    const price = async () => ((await http.get('/products/4').expect(200)).body as { priceCents: number }).priceCents;
+    const before = await price();
+    expect(await price()).toBe(before); // cached
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    await db.query('UPDATE products SET price_cents = price_cents + 1 WHERE id = 4');
+    await db.end();
+    const deadline = Date.now() + 15_000;
+    while ((await price()) !== before + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await price()).toBe(before + 1);
+  });
+
   it('keeps working when Redis starts empty but the database persists: fencing tokens stay above its watermark', async () => {
     const db = new pg.Client({ connectionString: url.toString() });
     await db.connect();

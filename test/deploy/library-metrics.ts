@@ -14,14 +14,14 @@ function sources(dir: string): string[] {
 
 /**
  * Every metric the library creates, read from its source: the names passed to MetricsService's
- * counter / gauge / histogram / hotHistogram (and the pub/sub `byKind` counters), outside comments.
+ * counter / gauge / histogram / hotHistogram, outside comments.
  */
 export function libraryMetrics(): LibraryMetric[] {
   const found = new Map<string, LibraryMetric>();
   for (const file of sources(join(root, 'libs/rediskit/src'))) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (/^\s*(\*|\/\/|\/\*)/.test(line)) continue;
-      for (const m of line.matchAll(/\b(counter|gauge|histogram|hotHistogram|byKind)\(\s*'([a-z][a-z0-9_]*)'/g)) {
+      for (const m of line.matchAll(/\b(counter|gauge|histogram|hotHistogram)\(\s*'([a-z][a-z0-9_]*)'/g)) {
         const kind = m[1] === 'gauge' ? 'gauge' : m[1] === 'histogram' || m[1] === 'hotHistogram' ? 'histogram' : 'counter';
         found.set(m[2], { name: `rediskit_${m[2]}`, kind });
       }

@@ -131,8 +131,9 @@ describe('core metrics and the Redis monitor on a standalone server', () => {
     expect(count(after, 'other') - count(before, 'other')).toBe(25);
     expect(count(after, 'orders') - count(before, 'orders')).toBe(1);
     expect(count(after, 'ratelimit') - count(before, 'ratelimit')).toBe(1);
-    // One series per namespace, whatever the number of users.
-    const series = after.get('rediskit_redis_slow_commands_total')!.samples.map((s) => s.labels.namespace);
+    // One series per namespace, whatever the number of users (other commands — the monitor's
+    // own INFO on a loaded machine — may be slow too: only SET is counted here).
+    const series = after.get('rediskit_redis_slow_commands_total')!.samples.filter((s) => s.labels.command === 'set').map((s) => s.labels.namespace);
     expect(series.filter((n) => n !== 'cache').sort()).toEqual(['orders', 'other', 'ratelimit']);
     expect(await metrics.text()).not.toMatch(/user-1\d{3}/);
     expect(logged).not.toMatch(/user-1\d{3}/);

@@ -8,7 +8,7 @@ describe('the packed tarball in an app with none of the optional peers installed
   const get = async (path: string) => fetch(current().url + path);
 
   it('installs without them', () => {
-    for (const peer of ['@nestjs/terminus', '@nestjs/throttler', 'prom-client', 'express-session', '@nestjs/event-emitter']) {
+    for (const peer of ['@nestjs/terminus', '@nestjs/throttler', 'prom-client', 'express-session', '@prisma/client', '@nestjs/event-emitter']) {
       expect(existsSync(join(current().app.dir, 'node_modules', peer))).toBe(false);
     }
   });
@@ -31,8 +31,9 @@ describe('the packed tarball in an app with none of the optional peers installed
   });
 
   it('a subpath whose peer is missing fails naming the package to install', async () => {
-    const { expressSession, throttler } = (await (await get('/subpaths')).json()) as Record<string, string>;
+    const { expressSession, throttler, prisma } = (await (await get('/subpaths')).json()) as Record<string, string>;
     expect(expressSession).toMatch(/'express-session'/);
     expect(throttler).toBe('loaded'); // it uses only @nestjs/throttler's types
+    expect(prisma).toBe('loaded'); // it extends the client it is given, never imports @prisma/client
   });
 });

@@ -11,7 +11,7 @@ describe('the packed tarball, linted as the ecosystem lints packages', () => {
   it('ships the build, its types and maps, and no specs or tests', async () => {
     const { stdout } = await run('tar', ['-tzf', await packedTarball()]);
     const files = stdout.trim().split('\n');
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/index.js.map', 'dist/express-session.js', 'dist/throttler.js', 'LICENSE', 'README.md', 'CHANGELOG.md']) {
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/index.js.map', 'dist/express-session.js', 'dist/throttler.js', 'dist/prisma.js', 'LICENSE', 'README.md', 'CHANGELOG.md']) {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => /\.spec\.|int-spec|e2e-spec/.test(f))).toEqual([]);

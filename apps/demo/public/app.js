@@ -8,11 +8,11 @@ const clock = (ms) => new Date(ms).toLocaleTimeString();
 let me = null;
 let stream = null;
 
-async function api(method, path, body) {
+async function api(method, path, body, headers = {}) {
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: body ? { 'content-type': 'application/json', ...headers } : headers,
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
@@ -152,10 +152,21 @@ async function loadProducts() {
   }
 }
 
+// One key per click: a retry of this checkout (the network failed, the user clicked again before
+// the answer came) is answered by the first one's result instead of ordering twice.
+function idempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return '"' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') + '"';
+}
+
 async function order(product) {
   if (!me) return say('order-message', 'Log in first.', 'error');
-  const res = await api('POST', '/orders', { productId: product.id, quantity: 1 });
-  if (res.ok) say('order-message', `Order #${res.data.id}: ${res.data.productName}, ${euros(res.data.totalCents)} (fencing token ${res.data.fencingToken}).`, 'ok');
+  const key = idempotencyKey();
+  const send = () => api('POST', '/orders', { productId: product.id, quantity: 1 }, { 'idempotency-key': key });
+  let res = await send().catch(() => undefined);
+  if (!res || res.status >= 500) res = await send(); // retried with the same key: it cannot order twice
+  const replayed = res.headers.get('idempotent-replayed') === 'true' ? ' (answer replayed)' : '';
+  if (res.ok) say('order-message', `Order #${res.data.id}: ${res.data.productName}, ${euros(res.data.totalCents)} (fencing token ${res.data.fencingToken})${replayed}.`, 'ok');
   else say('order-message', problem(res), 'error');
   loadProducts();
 }

@@ -5,6 +5,7 @@ import { RateLimitGuard, RedisModule, SessionGuard } from 'nestjs-rediskit';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { DEMO_CONFIG, loadDemoConfig, type DemoConfig } from './config/demo.config.js';
+import { Database } from './database/database.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DriversModule } from './drivers/drivers.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
@@ -34,8 +35,12 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ demo: config })] }),
         DemoConfigModule,
         RedisModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (c: ConfigService) => c.getOrThrow<DemoConfig>('demo').redis,
+          inject: [ConfigService, Database],
+          useFactory: (c: ConfigService, db: Database) => ({
+            ...c.getOrThrow<DemoConfig>('demo').redis,
+            // Writes to products by anyone (psql, a price job) drop the cached catalog on every instance.
+            databaseInvalidation: { connect: () => db.listener(), tables: ['products'], installTriggers: true },
+          }),
         }),
         DatabaseModule,
         AuthModule,

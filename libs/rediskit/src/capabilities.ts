@@ -1,7 +1,10 @@
 import type { Capability } from './capability.js';
 import { cacheCapability } from './cache/cache.capability.js';
+import { edgeCapability } from './edge/edge.capability.js';
+import { databaseInvalidationCapability } from './db-invalidation/db-invalidation.capability.js';
 import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
+import { idempotencyCapability } from './idempotency/idempotency.capability.js';
 import { invalidationCapability } from './invalidation/invalidation.capability.js';
 import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
@@ -21,5 +24,8 @@ export const CAPABILITIES: readonly Capability[] = [
   healthCapability,
   geoCapability,
   reservationCapability,
+  idempotencyCapability,
+  edgeCapability,
+  databaseInvalidationCapability,
   invalidationCapability,
 ] as Capability[];

@@ -31,7 +31,15 @@ export type RediskitErrorCode =
   | 'SESSION_STORE_UNAVAILABLE'
   | 'CONFLICT'
   | 'RATE_LIMITED'
-  | 'RATE_LIMITER_UNAVAILABLE';
+  | 'RATE_LIMITER_UNAVAILABLE'
+  | 'IDEMPOTENCY_KEY_MISSING'
+  | 'IDEMPOTENCY_KEY_INVALID'
+  | 'IDEMPOTENCY_KEY_IN_USE'
+  | 'IDEMPOTENCY_KEY_MISMATCH'
+  | 'IDEMPOTENCY_NOT_REPLAYABLE'
+  | 'IDEMPOTENCY_CLIENT_UNKNOWN'
+  | 'IDEMPOTENCY_UNAVAILABLE'
+  | 'EDGE_PURGE_FAILED';
 
 /**
  * The base class: a stable `code`, the message, and the cause when there is one.
@@ -256,5 +264,32 @@ export class SessionStoreUnavailableError extends RediskitError {
   readonly expose = false;
   constructor(cause: unknown) {
     super('SESSION_STORE_UNAVAILABLE', 'Session store unavailable', { cause });
+  }
+}
+
+// ---------------------------------------------------------------- edge
+
+/**
+ * A CDN did not accept a purge: it answered `status` (undefined: no answer, e.g. refused or
+ * timed out). The edge purger retries a `retryable` one (429, 5xx, no answer) with backoff,
+ * waiting at least `retryAfterMs` when the CDN said so. The message never holds an API token.
+ *
+ * @example
+ * adapter.purgeTags(tags, signal).catch((e) => { if (e instanceof RediskitEdgePurgeError && e.status === 403) alertBadToken() });
+ */
+export class RediskitEdgePurgeError extends RediskitError {
+  /** True for 429, 5xx and network errors: worth trying again. */
+  readonly retryable: boolean;
+  constructor(
+    /** The adapter's name (`fastly`, `cloudflare`, `varnish`...). */
+    readonly provider: string,
+    message: string,
+    /** The HTTP status the CDN answered, if it answered. */
+    readonly status?: number,
+    /** How long the CDN asked to wait (`Retry-After`), in ms. */
+    readonly retryAfterMs?: number,
+  ) {
+    super('EDGE_PURGE_FAILED', `${provider} purge failed: ${message}`);
+    this.retryable = status === undefined || status === 429 || status >= 500;
   }
 }

@@ -40,6 +40,7 @@ export type {
   InvalidateOptions,
   InvalidationOutcome,
   OnUnreachable,
+  CacheInvalidatedEvent,
 } from './cache/cache.options.js';
 export type { CacheStatsSnapshot, NamespaceStats } from './cache/cache-stats.js';
 export { Cacheable, CachePut, CacheEvict, type CacheableOptions, type CacheEvictOptions } from './cache/cache.decorators.js';
@@ -53,6 +54,12 @@ export { HttpCacheService } from './http-cache/http-cache.service.js';
 export type { HttpCacheOptions, CacheResponseOptions, IdentifyFn, ResponseTags, ResponseAdaptation } from './http-cache/http-cache.options.js';
 export { responseKey, type KeyInput } from './http-cache/http-cache.key.js';
 export type { RouteCounts, HttpCacheResult, SkipReason } from './http-cache/http-cache.metrics.js';
+
+// Edge (L3): purging a CDN or Varnish.
+export { EdgePurgeService, type EdgePurgeStats } from './edge/edge-purge.service.js';
+export type { EdgePurgeAdapter } from './edge/edge.adapter.js';
+export type { EdgeOptions, VarnishEdgeOptions, FastlyEdgeOptions, CloudflareEdgeOptions, EdgePurgeTriggers, EdgeRetryOptions } from './edge/edge.options.js';
+export { sendPurge } from './edge/purge-request.js';
 
 // Sessions.
 export { SessionService, isVerifiedAt } from './session/session.service.js';
@@ -100,6 +107,19 @@ export type { GeoOptions } from './geo/geo.options.js';
 export { ReservationService } from './reservation/reservation.service.js';
 export type { Hold, HoldOutcome, ReserveOptions, SetStockOptions, StockLevel } from './reservation/reservation.types.js';
 export type { ReservationOptions } from './reservation/reservation.options.js';
+
+// Idempotent requests: the Idempotency-Key header.
+export { Idempotent } from './idempotency/idempotent.decorator.js';
+export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+export { IdempotencyService } from './idempotency/idempotency.service.js';
+export { IdempotencyException } from './idempotency/idempotency.exceptions.js';
+export type { IdempotencyOptions, IdempotentOptions, IdempotencyIdentifyFn, IdempotencyFailurePolicy } from './idempotency/idempotency.options.js';
+// Invalidation from the database: PostgreSQL triggers NOTIFY, one listener invalidates tags.
+export { DatabaseInvalidationService } from './db-invalidation/db-invalidation.service.js';
+export { changeTriggersSql, installChangeTriggers, type WatchedTable, type WatchedTableInput, type SqlRunner } from './db-invalidation/change-triggers.js';
+export type { RowChange } from './db-invalidation/change-payload.js';
+export type { ChangeSourceClient, PgListenClient, PgliteListenClient } from './db-invalidation/change-feed.js';
+export type { DatabaseInvalidationOptions } from './db-invalidation/db-invalidation.options.js';
 
 // Health, metrics and monitoring.
 export { RedisHealthIndicator, type RedisHealthCheckOptions, type RoundTripOptions, type RoundTripDetails, type RedisHealthResult, type RoundTripResult } from './health/redis.health-indicator.js';

@@ -42,6 +42,11 @@ describe('validateModuleOptions', () => {
     );
   });
 
+  it('checks the cache memory layer\'s coherence mode', () => {
+    expect(problemsOf({ connection: { url: 'redis://localhost:6379' }, cache: { l1: { coherence: 'tracking' } } })).toEqual([]);
+    expect(problemsOf({ connection: { url: 'redis://localhost:6379' }, cache: { l1: { coherence: 'sometimes' } } })).toEqual([expect.stringMatching(/^cache.l1.coherence/)]);
+  });
+
   it('refuses two topologies in one connection', () => {
     expect(problemsOf({ connection: { url: 'redis://a', cluster: { nodes: [{ host: 'c', port: 1 }] } } })).toEqual([
       expect.stringContaining('choose one topology'),

@@ -7,9 +7,10 @@ import { ProductsRepository } from './products.repository.js';
 /**
  * Reads and edits the catalog. Product details are cached per product (`@Cacheable`, tagged
  * `products` and `product:<id>`); the sales figure inside them comes from the query cache
- * (`cacheQuery`, tagged `model:orders`). An edit emits `product.updated`: the rule declared in
- * the module options (demo.config.ts) invalidates the product's tags on every instance, even
- * when Redis is briefly away. Orders invalidate by tag. A stock edit also sets the count
+ * (`cacheQuery`, tagged `model:orders`), and so does the list. An edit emits `product.updated`:
+ * the rule declared in the module options (demo.config.ts) invalidates the product's tags on
+ * every instance, even when Redis is briefly away. Orders invalidate by tag, and so do writes
+ * to `products` made outside the app (database invalidation); a stock edit also sets the count
  * checkouts reserve against (`ProductStock`).
  */
 @Injectable()
@@ -21,8 +22,9 @@ export class CatalogService {
     private readonly invalidation: InvalidationService,
   ) {}
 
+  /** Through the query cache, tagged `products`: an edit here or a write to the table from anywhere drops it. */
   list(): Promise<ProductDto[]> {
-    return this.products.list();
+    return this.cache.cacheQuery({ model: 'products', operation: 'list' }, () => this.products.list(), { ttl: '5m', tags: ['products'] });
   }
 
   @Cacheable({ key: 'product:{0}', tags: ['products', 'product:{0}'], ttl: '5m' })

@@ -39,6 +39,9 @@ export function loadDemoConfig(env: Env = process.env): DemoConfig {
     redis: {
       ...redis,
       keyspace: { ...redis.keyspace, app: 'shop' },
+      // Redis tells memory what changed (key tracking): a product edited by another service or
+      // redis-cli is not served from memory afterwards; tags still travel on the bus.
+      cache: { ...redis.cache, l1: { coherence: 'tracking' } },
       // The demo serves plain http on localhost: the cookie is Secure only when told so.
       session: {
         ...redis.session,

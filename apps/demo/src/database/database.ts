@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { ChangeSourceClient } from 'nestjs-rediskit';
 
 /** The rows of a query and how many rows it changed. */
 export interface QueryResult<T> {
@@ -15,6 +16,8 @@ export abstract class Database {
   abstract query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
   abstract exec(sql: string): Promise<void>;
   abstract close(): Promise<void>;
+  /** A connection for LISTEN (database invalidation): PGlite itself, or a new `pg` client. */
+  abstract listener(): Promise<ChangeSourceClient>;
 }
 
 /** Embedded PostgreSQL compiled to WebAssembly: nothing to install. In memory unless `dir` is given. */
@@ -36,12 +39,19 @@ class PgliteDatabase extends Database {
   async close(): Promise<void> {
     await this.db.close();
   }
+
+  async listener(): Promise<ChangeSourceClient> {
+    return this.db;
+  }
 }
 
 /** A PostgreSQL server through a `pg` pool. */
 class PostgresDatabase extends Database {
   readonly kind = 'postgres' as const;
-  constructor(private readonly pool: import('pg').Pool) {
+  constructor(
+    private readonly pool: import('pg').Pool,
+    private readonly url: string,
+  ) {
     super();
   }
 
@@ -57,6 +67,13 @@ class PostgresDatabase extends Database {
   async close(): Promise<void> {
     await this.pool.end();
   }
+
+  async listener(): Promise<ChangeSourceClient> {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: this.url, application_name: 'demo-invalidation' });
+    await client.connect();
+    return client;
+  }
 }
 
 /** Opens the database the configuration names: a server when `url` is set, else PGlite. */
@@ -67,7 +84,7 @@ export async function openDatabase(options: { url?: string; dir?: string }): Pro
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
     await pool.query('SELECT 1'); // fail at boot, not on the first request
     logger.log(`PostgreSQL server ${new URL(options.url).host}`);
-    return new PostgresDatabase(pool);
+    return new PostgresDatabase(pool, options.url);
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const db = await PGlite.create(options.dir);

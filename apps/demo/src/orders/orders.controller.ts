@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { CurrentSession, RateLimit, RateLimitPresets, RefuseDegraded, type Session } from 'nestjs-rediskit';
+import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { CurrentSession, Idempotent, RateLimit, RateLimitPresets, RefuseDegraded, type Session } from 'nestjs-rediskit';
 import { CreateOrderDto, OrderDto } from './order.dto.js';
 import { OrdersService } from './orders.service.js';
 
@@ -11,14 +11,21 @@ import { OrdersService } from './orders.service.js';
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
-  /** Places an order (PAYMENT rate limit: 10 per hour per user). */
+  /**
+   * Places an order (PAYMENT rate limit: 10 per hour per user). With an `Idempotency-Key`
+   * header, a retry gets the first answer (`Idempotent-Replayed: true`) instead of a second
+   * order; the same key for another order is 422, one still running 409. Keys are this user's.
+   */
   @Post()
   @RefuseDegraded()
   @RateLimit({ ...RateLimitPresets.PAYMENT, key: 'user' })
+  @Idempotent({ ttl: '24h', required: false })
   @ApiCreatedResponse({ type: OrderDto })
-  @ApiConflictResponse({ description: 'SOLD_OUT, or STALE_LOCK when a lock holder lost its lease' })
+  @ApiConflictResponse({ description: 'SOLD_OUT, STALE_LOCK when a lock holder lost its lease, or IDEMPOTENCY_KEY_IN_USE while the first request with the key runs' })
   @ApiForbiddenResponse({ description: 'STEP_UP_REQUIRED for orders of €250 or more' })
   @ApiTooManyRequestsResponse({ description: 'PAYMENT rate limit' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A unique key per checkout ("..."): retries with it never order twice' })
+  @ApiUnprocessableEntityResponse({ description: 'IDEMPOTENCY_KEY_MISMATCH: the key was used for another order' })
   place(@CurrentSession() session: Session, @Body() body: CreateOrderDto): Promise<OrderDto> {
     return this.orders.place(session, body.productId, body.quantity ?? 1);
   }

@@ -133,6 +133,11 @@ export function splitBusMessage(message: BusMessage): BusMessage[] {
   return parts.length > 0 ? parts : [message];
 }
 
+/** True when `message` surely fits one bus message (the common case, judged without serializing it). */
+export function fitsOneMessage(message: BusMessage): boolean {
+  return fitsSurely(message, BUS_LIMITS.maxLength - ENVELOPE);
+}
+
 // The common case, without serializing anything: JSON escapes a character into at most 6.
 function fitsSurely(m: BusMessage, room: number): boolean {
   if ((m.k?.length ?? 0) > BUS_LIMITS.maxKeys || (m.p?.length ?? 0) > BUS_LIMITS.maxPatterns) return false;

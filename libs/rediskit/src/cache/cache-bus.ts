@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
-import { BusMessageReader, splitBusMessage, type BusDropReason, type BusMessage } from './bus-message.js';
+import { BusMessageReader, fitsOneMessage, splitBusMessage, type BusDropReason, type BusMessage } from './bus-message.js';
 
 export type { BusMessage } from './bus-message.js';
 
@@ -38,6 +38,8 @@ export class CacheBus {
     readonly instanceId: string,
     private readonly handlers: BusHandlers,
     private readonly budget = connection.commandTimeout,
+    /** Written and deleted keys go out on the bus (false: Redis key tracking tells instead). */
+    private readonly carriesKeys = true,
   ) {}
 
   /** True while the subscriber is connected and subscribed. */
@@ -119,12 +121,28 @@ export class CacheBus {
 
   /** Publishes now (invalidations: the caller learns whether it went out), in parts receivers accept. */
   async publish(message: BusMessage): Promise<void> {
+    if (!this.carriesKeys && message.k) {
+      const { k: _keys, ...rest } = message;
+      if (Object.keys(rest).length === 0) return;
+      message = rest;
+    }
     const at = Date.now();
     await Promise.all(splitBusMessage(message).map((part) => this.connection.run((c) => c.publish(this.channel, this.instanceId + JSON.stringify({ ...part, at })), this.budget)));
   }
 
+  /**
+   * Where a script may publish the announcement of these tag invalidations itself (one round
+   * trip with the invalidation), or undefined when they need splitting into several messages.
+   */
+  tagAnnouncement(tags: readonly string[]): { channel: string; sender: string } | undefined {
+    const t: Record<string, number> = {};
+    for (const tag of tags) t[tag] = 0;
+    return fitsOneMessage({ t, s: 0 }) ? { channel: this.channel, sender: this.instanceId } : undefined;
+  }
+
   /** Queues written keys; they go out together at the end of this event-loop turn. */
   queueKeys(keys: string[]): void {
+    if (!this.carriesKeys) return;
     for (const k of keys) this.queued.push(k);
     if (this.flushScheduled) return;
     this.flushScheduled = true;

@@ -7,12 +7,13 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 import { CacheBus } from './cache-bus.js';
 import type { CacheEntry } from './cache-entry.js';
 import type { CacheDefaults, CallOptions } from './cache-call-options.js';
-import type { CacheLoader, InvalidationOutcome, OnUnreachable } from './cache.options.js';
+import type { CacheInvalidatedEvent, CacheLoader, InvalidationOutcome, OnUnreachable } from './cache.options.js';
 import { CacheLock } from './cache-lock.js';
 import { CacheStats } from './cache-stats.js';
 import { isPrimitive, type Found, type NamespaceRef } from './found.js';
 import { GetOrSetHandler } from './get-or-set.handler.js';
 import { InvalidationHandler } from './invalidation.handler.js';
+import { KeyTracking } from './key-tracking.js';
 import { LoaderRunner } from './loader.runner.js';
 import { HIT, MemoryFacade, USABLE } from './memory.facade.js';
 import { PendingInvalidations } from './pending-invalidations.js';
@@ -32,6 +33,8 @@ export interface EngineDeps {
   defaults: CacheDefaults;
   tagHashKey: string;
   busChannel: string | false;
+  /** `l1.coherence: 'tracking'`: the key prefix Redis tracks for this instance (keys leave the bus). */
+  trackPrefix: string | false;
   writeBehind?: WriteBehindQueue;
   /** Time budget of each Redis call (`cache.commandTimeout`, else the connection's). */
   budget: number;
@@ -56,6 +59,7 @@ export class CacheEngine {
   readonly tags: TagVersions;
   readonly stats: CacheStats;
   readonly bus: CacheBus | undefined;
+  readonly tracking: KeyTracking | undefined;
   readonly lock: CacheLock;
   readonly waiters = new WriteWaiters();
   readonly runner: LoaderRunner;
@@ -66,6 +70,8 @@ export class CacheEngine {
   private readonly logger = new Logger('CacheService');
   private readonly background = new Set<Promise<unknown>>();
   private readonly views = new Map<string, unknown>();
+  /** Told after each tag invalidation and clear made through this instance (see `CacheService.onInvalidated`). */
+  readonly invalidated = new Set<(event: CacheInvalidatedEvent) => void>();
   private readonly unwatch: () => void;
 
   constructor(private readonly deps: EngineDeps) {
@@ -82,10 +88,26 @@ export class CacheEngine {
             dropped: (reason) => this.stats.busMessageDropped(reason),
           },
           deps.budget,
+          deps.trackPrefix === false,
+        )
+      : undefined;
+    // Redis says which keys changed, whoever wrote them; once every master is tracked again,
+    // what memory holds may have changed unseen, so it is dropped.
+    this.tracking = deps.trackPrefix
+      ? new KeyTracking(
+          deps.connection,
+          deps.trackPrefix,
+          {
+            keys: (k) => this.invalidation.onBusMessage({ k }),
+            flushed: () => this.memory.invalidateAll(),
+            lost: () => undefined, // memory is no longer trusted (tracking.healthy)
+            restored: () => this.memory.invalidateAll(),
+          },
+          this.logger,
         )
       : undefined;
     this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memory.trusted, deps.budget);
-    this.memory = new MemoryFacade(deps.memory, deps.codec, this.tags, this.bus, this.pending);
+    this.memory = new MemoryFacade(deps.memory, deps.codec, this.tags, this.bus, this.pending, this.tracking);
     this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.defaults.maxValueSize, this.logger, this.pending);
     this.lock = new CacheLock(deps.connection, deps.budget);
     this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory.size, bytes: this.memory.bytes }), () => this.pending.size);
@@ -123,19 +145,17 @@ export class CacheEngine {
   }
 
   /**
-   * Connects the bus now (the cache is configured): memory is trusted from the start. Reads
+   * Connects the bus and key tracking now (the cache is configured): memory is trusted from the start. Reads
    * the tag invalidation sequence in the background, so loads that learn their tags from
    * their value can be checked from the first one (see `TagVersions.settled`).
    */
   async start(): Promise<void> {
     this.tags.learnSequence().catch(() => undefined);
-    if (!this.bus) return;
-    try {
-      await this.bus.start();
-    } catch (e) {
-      // The cache still works without the bus: memory is simply not trusted until it connects.
-      this.logger.warn(`invalidation bus not connected: ${(e as Error).message}`);
-    }
+    // The cache still works without either: memory is simply not trusted until they connect.
+    await Promise.all([
+      this.bus?.start().catch((e: Error) => this.logger.warn(`invalidation bus not connected: ${e.message}`)),
+      this.tracking?.start().catch((e: Error) => this.logger.warn(`key tracking not enabled: ${e.message}`)),
+    ]);
   }
 
   /** Waits for background refreshes and writes, replays pending invalidations if Redis answers, stops the bus. */
@@ -145,6 +165,7 @@ export class CacheEngine {
     this.unwatch();
     await this.invalidation.close();
     await this.bus?.stop();
+    this.tracking?.stop();
     this.stats.stop();
   }
 
@@ -272,6 +293,17 @@ export class CacheEngine {
 
   invalidateTags(ns: NamespaceRef, tags: string[], onUnreachable: OnUnreachable): Promise<InvalidationOutcome> {
     return this.invalidation.invalidateTags(ns, tags, onUnreachable);
+  }
+
+  /** Tells the listeners; one that throws never fails the invalidation (it is logged). */
+  announce(event: CacheInvalidatedEvent): void {
+    for (const listener of this.invalidated) {
+      try {
+        listener(event);
+      } catch (e) {
+        this.logger.warn(`An onInvalidated listener failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   invalidatePattern(ns: NamespaceRef, pattern: string, onUnreachable: OnUnreachable): Promise<number> {

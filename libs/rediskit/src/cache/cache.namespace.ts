@@ -200,7 +200,12 @@ export class CacheNamespace {
     const onUnreachable = onUnreachableOf(options, this.engine.defaults);
     if (list.length === 0) return { pending: false };
     TagVersions.expand(list);
-    return this.engine.invalidateTags(this.ref, [...new Set(list)], onUnreachable);
+    const unique = [...new Set(list)];
+    try {
+      return await this.engine.invalidateTags(this.ref, unique, onUnreachable);
+    } finally {
+      this.engine.announce({ tags: unique, namespace: this.name });
+    }
   }
 
   /**
@@ -221,7 +226,11 @@ export class CacheNamespace {
 
   /** Removes every key of this namespace (memory, Redis, other instances); when Redis cannot be reached, as `del`. */
   async clear(options?: InvalidateOptions): Promise<number> {
-    return this.engine.invalidatePattern(this.ref, this.ref.prefix + '*', onUnreachableOf(options, this.engine.defaults));
+    try {
+      return await this.engine.invalidatePattern(this.ref, this.ref.prefix + '*', onUnreachableOf(options, this.engine.defaults));
+    } finally {
+      this.engine.announce({ cleared: true, namespace: this.name });
+    }
   }
 
   /**

@@ -17,6 +17,7 @@ class L1OptionsDto {
   @IsOptional() @IsInt() @Min(1) maxBytes?: number;
   @IsOptional() @IsDuration() ttl?: Duration;
   @IsOptional() @IsIn(['freeze', 'clone']) mode?: 'freeze' | 'clone';
+  @IsOptional() @IsIn(['bus', 'tracking']) coherence?: 'bus' | 'tracking';
 }
 
 class LockOptionsDto {

@@ -117,6 +117,16 @@ export interface InvalidationOutcome {
   pending: boolean;
 }
 
+/**
+ * What `CacheService.onInvalidated` listeners hear: the tags of an `invalidateTags` (or
+ * `invalidateModel`) call, or the namespace of a `clear()`, made through this instance in any
+ * namespace, whether Redis could be reached or not (a CDN can be purged regardless).
+ *
+ * @example
+ * cache.onInvalidated((e) => (e.tags ? purge(e.tags) : purgeAll()));
+ */
+export type CacheInvalidatedEvent = { tags: string[]; namespace: string; cleared?: undefined } | { cleared: true; namespace: string; tags?: undefined };
+
 /** Options of `get` / `has`. */
 export interface CacheGetOptions {
   /** Read Redis, not the memory layer. @default false */
@@ -146,6 +156,15 @@ export interface CacheOptions {
          * @default `'freeze'`
          */
         mode?: 'freeze' | 'clone';
+        /**
+         * How memory copies learn that Redis changed: `'bus'` (this library's writes and
+         * invalidations, announced on pub/sub); `'tracking'` (Redis itself, through
+         * server-assisted client-side caching in broadcast mode on the cache's key prefix: any
+         * writer, a script, redis-cli, another service). Tag and pattern invalidations still
+         * travel on the bus. See docs/cache.md, coherence.
+         * @default `'bus'`
+         */
+        coherence?: 'bus' | 'tracking';
       };
   /** Largest encoded value accepted; larger values throw `RediskitValueTooLargeError`. @default 4 MiB */
   maxValueSize?: number;

@@ -7,7 +7,7 @@ import { toPositiveMs } from '../options/duration.js';
 import { resolveDefaults } from './cache-call-options.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheNamespace } from './cache.namespace.js';
-import type { CacheOptions } from './cache.options.js';
+import type { CacheInvalidatedEvent, CacheOptions } from './cache.options.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import { WriteBehindQueue } from './write-behind.queue.js';
 
@@ -52,6 +52,7 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
       tagHashKey: keyspace.key('cache-tags'),
       cachePrefix: keyspace.key('cache') + keyspace.separator,
       busChannel: options.bus === false ? false : keyspace.key('cache-bus'),
+      trackPrefix: l1 && l1.coherence === 'tracking' ? keyspace.key('cache') + keyspace.separator : false,
       writeBehind: options.writeBehind ? new WriteBehindQueue(options.writeBehind, metrics) : undefined,
     });
     if (cacheOptions !== undefined) await engine.start();
@@ -60,6 +61,20 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
 
   protected override get isRoot(): boolean {
     return true;
+  }
+
+  /**
+   * Calls `listener` after every tag invalidation (`invalidateTags`, `invalidateModel`,
+   * `@CacheEvict` tags, the HTTP cache's `invalidateTags`) and every `clear()` made through this
+   * instance, in any namespace, whether Redis answered or not. The edge purger (`edge` options)
+   * uses it; a listener that throws is logged, never fails the call. Returns the unsubscribe.
+   *
+   * @example
+   * const stop = cache.onInvalidated((e) => audit.log(e.tags ?? `clear ${e.namespace}`));
+   */
+  onInvalidated(listener: (event: CacheInvalidatedEvent) => void): () => void {
+    this.engine.invalidated.add(listener);
+    return () => this.engine.invalidated.delete(listener);
   }
 
   /** Every namespace's counters, and totals. */

@@ -2,4 +2,5 @@
 export { CacheService } from './cache.service.js';
 export type { CacheNamespace } from './cache.namespace.js';
 export { TagVersions } from './tag-versions.js';
-export type { CacheLoaderContext, CacheSetOptions, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
+export type { CacheInvalidatedEvent, CacheLoaderContext, CacheSetOptions, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
+export { stableHash, stableStringify } from './stable-hash.js';

@@ -61,8 +61,10 @@ export class InvalidationHandler {
 
   async invalidateTags(ns: NamespaceRef, tags: string[], onUnreachable: OnUnreachable): Promise<InvalidationOutcome> {
     try {
-      const versions = await this.tags.bump(tags);
-      await this.bus?.publish({ t: versions, s: this.tags.sequence });
+      // Announced by the script itself when one message holds them: one round trip.
+      const announce = this.bus?.tagAnnouncement(tags);
+      const versions = await this.tags.bump(tags, announce);
+      if (this.bus && !announce) await this.bus.publish({ t: versions, s: this.tags.sequence });
       return { pending: false };
     } catch (cause) {
       // The versions may not have been raised: drop what memory holds with these tags.

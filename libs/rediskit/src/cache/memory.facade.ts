@@ -36,18 +36,22 @@ export class MemoryFacade {
     private readonly tags: TagVersions,
     private readonly bus: CacheBus | undefined,
     private readonly pending: { readonly size: number },
+    /** Redis key tracking (`l1.coherence: 'tracking'`): memory is trusted only while it is healthy. */
+    private readonly tracking?: { readonly healthy: boolean },
   ) {
     this.layer = options ? new MemoryLayer(options, codec) : undefined;
   }
 
   /**
    * Memory may be read without asking Redis: no invalidation of this instance waits to be
-   * replayed, and (with a bus) the bus is listening. The first time it is asked, a bus not
+   * replayed, every master is tracked (with `coherence: 'tracking'`), and (with a bus) the bus
+   * is listening. The first time it is asked, a bus not
    * opened at boot opens (in the background: memory is trusted once it has subscribed, and
    * what memory held before that is dropped then).
    */
   get trusted(): boolean {
     if (this.pending.size > 0) return false;
+    if (this.tracking !== undefined && !this.tracking.healthy) return false;
     const bus = this.bus;
     if (!bus) return true;
     if (bus.healthy) return true;

@@ -104,11 +104,15 @@ export class TagVersions {
     this.observe(Number(await this.connection.run((c) => c.hget(this.hashKey, ''), this.budget)));
   }
 
-  /** Raises the versions of `tags` atomically; memory is updated before it returns. */
-  async bump(tags: readonly string[]): Promise<Record<string, number>> {
+  /**
+   * Raises the versions of `tags` atomically; memory is updated before it returns. With
+   * `announce`, the same script publishes the new versions on the bus channel.
+   */
+  async bump(tags: readonly string[], announce?: { channel: string; sender: string }): Promise<Record<string, number>> {
     // Forget first: if Redis cannot be reached, entries with these tags must not be served from memory.
     for (const tag of tags) this.local.delete(tag);
-    const versions = await this.connection.script<number[]>(bumpTagsScript, [this.hashKey], [...tags], this.budget);
+    const head = announce ? [announce.channel, announce.sender, Date.now()] : ['', '', 0];
+    const versions = await this.connection.script<number[]>(bumpTagsScript, [this.hashKey], [...head, ...tags], this.budget);
     const out: Record<string, number> = {};
     tags.forEach((tag, i) => {
       out[tag] = Number(versions[i]);

@@ -12,6 +12,25 @@ describe('RedisClock', () => {
     expect(now).toBeLessThan(1_000_000 + 1000);
   });
 
+  it("before any observation, is this machine's clock (not shifted by the process uptime)", () => {
+    const clock = new RedisClock();
+    jest.spyOn(performance, 'now').mockReturnValue(600_000); // a worker that has run for 10 minutes
+    jest.spyOn(Date, 'now').mockReturnValue(5_000_000);
+    expect(clock.now()).toBe(5_000_000);
+    jest.restoreAllMocks();
+  });
+
+  it('places a TIME reading in the middle of its round trip, and drops a reading too slow to place', () => {
+    const clock = new RedisClock();
+    const mono = jest.spyOn(performance, 'now').mockReturnValue(1_040);
+    expect(clock.observeReading(7_000_000, 1_000)).toBe(true);
+    expect(clock.now()).toBe(7_000_020);
+    mono.mockReturnValue(9_000); // a reply that took 8 s: Redis' TIME could be anywhere in them
+    expect(clock.observeReading(9_000_000, 1_000)).toBe(false);
+    expect(clock.now()).toBe(7_000_020 + 7_960);
+    jest.restoreAllMocks();
+  });
+
   it('ignores wall-clock jumps and asks Redis again after 30 s', () => {
     const clock = new RedisClock();
     const mono = jest.spyOn(performance, 'now').mockReturnValue(500);

@@ -1,5 +1,10 @@
 /** How long one observation of Redis' clock is trusted before a script reads `TIME` again. */
 const TRUST_MS = 30_000;
+/**
+ * A `TIME` reply is placed in the middle of its round trip, so it is off by up to half of it; a
+ * slower reading (a busy server or event loop) could put deadlines seconds late and is dropped.
+ */
+const MAX_READING_ROUND_TRIP_MS = 100;
 
 /**
  * Redis' clock as seen from this process, one per connection: it is read with `TIME` whenever
@@ -24,8 +29,19 @@ export class RedisClock {
     this.localAt = performance.now();
   }
 
-  /** Redis' time now (ms), estimated. */
+  /**
+   * Records a `TIME` reply (ms) to a request sent at `sentAt` (performance.now()), unless its
+   * round trip was too slow to place it; returns whether it was taken.
+   */
+  observeReading(redisTime: number, sentAt: number): boolean {
+    const roundTrip = performance.now() - sentAt;
+    if (roundTrip > MAX_READING_ROUND_TRIP_MS) return false;
+    this.observe(redisTime + roundTrip / 2);
+    return true;
+  }
+
+  /** Redis' time now (ms), estimated; this machine's clock until the first observation. */
   now(): number {
-    return (this.redisAt ?? Date.now()) + (performance.now() - this.localAt);
+    return this.redisAt === undefined ? Date.now() : this.redisAt + (performance.now() - this.localAt);
   }
 }

@@ -1,6 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, type ClusterOptions, type Redis } from 'ioredis';
-import { connectionKind, type ClusterConnectionOptions, type ConnectionKind, type RedisConnectionOptions } from '../options/connection-options.js';
+import {
+  connectionKind,
+  type ClusterConnectionOptions,
+  type ConnectionKind,
+  type RedisConnectionOptions,
+  type RedisNodeAddress,
+  type StandaloneConnectionOptions,
+} from '../options/connection-options.js';
 import type { LuaScript } from '../scripts/lua-script.js';
 import { ScriptRunner, type ScriptArg } from '../scripts/script-runner.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
@@ -153,14 +160,13 @@ export class RedisConnection {
     });
   }
 
-  // TIME's reply is taken to be from the middle of the round trip: off by at most half of it.
-  // Until the first reading, deadlines use this machine's clock.
+  // Until the first reading (see RedisClock.observeReading), deadlines use this machine's clock.
   private clockReading?: Promise<void>;
   private readClock(): void {
     if (this.clockReading || this.client.status !== 'ready') return;
     const sent = performance.now();
     this.clockReading = this.client.time().then(
-      ([seconds, micros]) => this.clock.observe(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + (performance.now() - sent) / 2),
+      ([seconds, micros]) => void this.clock.observeReading(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), sent),
       () => undefined, // read again by the next deadline
     );
     void this.clockReading.finally(() => (this.clockReading = undefined));
@@ -224,6 +230,29 @@ export class RedisConnection {
     const connected = client.connect();
     connected.catch(() => undefined);
     return { client, connected };
+  }
+
+  /**
+   * Like {@link open}, to one node: on a cluster, a plain client to the master at `node` (with
+   * the connection's credentials, TLS and `redisOptions`), for work that must reach every
+   * master itself (client-side caching); elsewhere, to the connection's own target (`node` is
+   * ignored). Closed with the connection, or earlier by {@link release}.
+   */
+  openNode(purpose: string, node: RedisNodeAddress | undefined, overrides: RedisConnectionOptions['redisOptions'] = {}): RedisClient {
+    if (!this.isCluster || !node) return this.open(purpose, overrides).client;
+    if (this.closed) throw new RediskitConnectionError(`Redis connection "${this.name}" is closed: cannot open "${purpose}"`);
+    const { cluster: _cluster, ...rest } = this.options as ClusterConnectionOptions;
+    const options: StandaloneConnectionOptions = { ...rest, host: node.host, port: node.port, redisOptions: { ...rest.redisOptions, ...overrides } };
+    const client = this.watch(createClient(`${this.name}:${purpose}`, options));
+    this.duplicates.add(client);
+    client.connect().catch(() => undefined);
+    return client;
+  }
+
+  /** Closes a client this connection opened (a node that left the cluster) before the connection closes. */
+  async release(client: RedisClient): Promise<void> {
+    this.duplicates.delete(client);
+    await closeClient(client);
   }
 
   /** QUIT every client (replies in flight still arrive), then waits until each socket is closed. */

@@ -6,7 +6,7 @@ import type { LuaScript } from '../scripts/lua-script.js';
 import type { ScriptArg } from '../scripts/script-runner.js';
 import { checkCoordinates, checkLimit, checkMemberId, checkRadius, checkUnit } from './geo.arguments.js';
 import type { GeoMetrics, GeoOperation } from './geo.metrics.js';
-import { GEO_DEFAULTS } from './geo.options.js';
+import { GEO_DEFAULTS } from './geo.settings.js';
 import type { GeoMember, NearbyOptions } from './geo.types.js';
 import { geoNearbyScript } from './geo-nearby.lua.js';
 import { geoRemoveScript } from './geo-remove.lua.js';

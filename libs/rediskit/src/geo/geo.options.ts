@@ -30,16 +30,6 @@ export interface GeoOptions {
   maxMetaSize?: number;
 }
 
-export const GEO_DEFAULTS = {
-  ttl: 5 * 60_000,
-  maxResults: 1000,
-  /** `nearby` without `limit`: this many, or `maxResults` when that is lower. */
-  limit: 100,
-  maxMetaSize: 4096,
-  /** Stale members dropped per call at most, so one call never holds Redis for long. */
-  pruneBatch: 1000,
-} as const;
-
 /** Bounds of the numeric options. */
 export const GEO_BOUNDS = { maxResults: 100_000, maxMetaSize: 1024 * 1024 } as const;
 

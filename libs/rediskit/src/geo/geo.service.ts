@@ -8,7 +8,7 @@ import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { collectionName, GeoCollection, type GeoContext } from './geo.collection.js';
 import { GeoMetrics } from './geo.metrics.js';
-import { GEO_DEFAULTS, type GeoOptions } from './geo.options.js';
+import { resolveGeoSettings } from './geo.settings.js';
 import type { GeoCollectionOptions, GeoMember, NearbyOptions } from './geo.types.js';
 
 /** The collection `GeoService`'s own methods use. */
@@ -40,18 +40,18 @@ export class GeoService {
   private readonly defaults: GeoCollection;
 
   constructor(registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions) {
-    const options: GeoOptions = moduleOptions.geo ?? {};
-    const connection = registry.get(options.connection);
+    const settings = resolveGeoSettings(moduleOptions.geo);
+    const connection = registry.get(settings.connection);
     this.context = {
       connection,
       keys: keyspace.scope('geo'),
       codec,
       metrics: new GeoMetrics(metrics),
-      budget: toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'geo.commandTimeout'),
-      maxResults: options.maxResults ?? GEO_DEFAULTS.maxResults,
-      maxMetaSize: options.maxMetaSize ?? GEO_DEFAULTS.maxMetaSize,
+      budget: settings.commandTimeout ?? connection.commandTimeout,
+      maxResults: settings.maxResults,
+      maxMetaSize: settings.maxMetaSize,
     };
-    this.defaultTtl = toPositiveMs(options.ttl ?? GEO_DEFAULTS.ttl, 'geo.ttl');
+    this.defaultTtl = settings.ttl;
     this.defaults = new GeoCollection(this.context, DEFAULT_GEO_COLLECTION, this.defaultTtl);
   }
 

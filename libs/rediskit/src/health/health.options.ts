@@ -68,23 +68,6 @@ export interface HealthOptions {
   monitor?: MonitorOptions | false;
 }
 
-/** Defaults of {@link HealthOptions} and {@link MonitorOptions}. */
-export const HEALTH_DEFAULTS = {
-  timeout: 1000,
-  memoryThreshold: 0.95,
-  interval: 30_000,
-  slowOperationThreshold: 100,
-  thresholds: {
-    memoryRatio: 0.9,
-    fragmentationRatio: 1.5,
-    evictions: 1,
-    clientsRatio: 0.8,
-    minHitRatio: false,
-    opsPerSec: false,
-    slowlogEntries: 10,
-  } satisfies Required<MonitorThresholds>,
-} as const;
-
 declare module '../options/redis-module-options.js' {
   interface RedisModuleOptions {
     /** Health indicators and the Redis monitor. */

@@ -1,4 +1,5 @@
-import { HEALTH_DEFAULTS, type MonitorThresholds } from './health.options.js';
+import type { MonitorThresholds } from './health.options.js';
+import { HEALTH_DEFAULTS } from './health.settings.js';
 
 /** One INFO sample of one node, with what changed since the previous sample. */
 export interface RedisSample {

@@ -9,7 +9,7 @@ import { toPositiveMs, type Duration } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { HEALTH_INDICATOR_SERVICE, type IndicatorResult, type IndicatorService } from './health-indicator.loader.js';
-import { HEALTH_DEFAULTS, type HealthOptions } from './health.options.js';
+import { resolveHealthSettings, type HealthSettings } from './health.settings.js';
 import { probeRedis, type RedisHealthDetails } from './redis.probe.js';
 import { SentinelProbe } from './sentinel.probe.js';
 
@@ -71,7 +71,7 @@ export type RoundTripResult<Key extends string> = IndicatorResult<Key, RoundTrip
  */
 @Injectable()
 export class RedisHealthIndicator implements OnApplicationShutdown {
-  private readonly defaults: HealthOptions;
+  private readonly defaults: HealthSettings;
   private readonly sentinels = new SentinelProbe();
   // One health key per process, so instances checking at once never read each other's value.
   private readonly instance = randomBytes(6).toString('hex');
@@ -83,7 +83,7 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     @Inject(HEALTH_INDICATOR_SERVICE) private readonly indicators: IndicatorService,
     @Inject(REDIS_MODULE_OPTIONS) options: RedisModuleOptions,
   ) {
-    this.defaults = options.health ?? {};
+    this.defaults = resolveHealthSettings(options.health);
   }
 
   /**
@@ -99,7 +99,7 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     const limits = {
       timeoutMs,
       maxLatencyMs: options.maxLatencyMs ?? this.defaults.maxLatencyMs,
-      memoryThreshold: options.memoryThreshold ?? this.defaults.memoryThreshold ?? HEALTH_DEFAULTS.memoryThreshold,
+      memoryThreshold: options.memoryThreshold ?? this.defaults.memoryThreshold,
     };
     if (limits.maxLatencyMs !== undefined && !(limits.maxLatencyMs >= 0)) throw new RediskitArgumentError('maxLatencyMs', `must be a number ≥ 0, got ${limits.maxLatencyMs}`);
     if (!(limits.memoryThreshold > 0 && limits.memoryThreshold <= 1)) throw new RediskitArgumentError('memoryThreshold', `must be in (0, 1], got ${limits.memoryThreshold}`);
@@ -150,7 +150,7 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
   }
 
   private timeoutOf(timeout: Duration | undefined): number {
-    return toPositiveMs(timeout ?? this.defaults.timeout ?? HEALTH_DEFAULTS.timeout, 'timeout');
+    return timeout === undefined ? this.defaults.timeout : toPositiveMs(timeout, 'timeout');
   }
 }
 

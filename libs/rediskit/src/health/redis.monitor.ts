@@ -7,10 +7,9 @@ import { Keyspace } from '../keyspace/keyspace.js';
 import type { SlowCommand } from '../metrics/command.instrumentation.js';
 import { RedisConnectionMetrics } from '../metrics/connection.metrics.js';
 import { MetricsService, type CounterMetric, type GaugeMetric } from '../metrics/metrics.service.js';
-import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
-import { HEALTH_DEFAULTS, type MonitorOptions } from './health.options.js';
+import { HEALTH_DEFAULTS, resolveHealthSettings, type MonitorSettings } from './health.settings.js';
 import { alertsOf, type RedisAlert, type RedisSample } from './monitor.alerts.js';
 import { NodeSampler, type SlowlogEntry } from './node-sampler.js';
 
@@ -47,7 +46,7 @@ const SLOW_LOG_EVERY_MS = 10_000;
 export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('RedisMonitor');
   private readonly events = new EventEmitter();
-  private readonly options: MonitorOptions | false;
+  private readonly options: MonitorSettings | false;
   private readonly sampler: NodeSampler;
   private readonly active = new Map<string, RedisAlert>();
   /** Connections whose alert series are exported (at 0 until raised). */
@@ -70,8 +69,9 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
     connectionMetrics: RedisConnectionMetrics,
     @Inject(REDIS_MODULE_OPTIONS) options: RedisModuleOptions,
   ) {
-    this.options = options.health?.monitor ?? {};
-    this.configured = options.health?.monitor !== undefined;
+    const settings = resolveHealthSettings(options.health);
+    this.options = settings.monitor;
+    this.configured = settings.monitorConfigured;
     const node = ['connection', 'node'];
     this.gauges = {
       used: metrics.gauge('redis_memory_used_bytes', 'used_memory of a Redis node', node),
@@ -132,8 +132,7 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
 
   private startSampling(): void {
     if (this.timer || this.shutDown || this.options === false || this.options.enabled === false) return;
-    const every = toPositiveMs(this.options.interval ?? HEALTH_DEFAULTS.interval, 'health.monitor.interval');
-    this.timer = setInterval(() => void this.sampleNow(), every);
+    this.timer = setInterval(() => void this.sampleNow(), this.options.interval);
     this.timer.unref();
   }
 
@@ -181,11 +180,11 @@ export class RedisMonitor implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private evaluate(sample: RedisSample): void {
-    const thresholds = this.options === false ? {} : this.options.thresholds;
+    const thresholds = this.options === false ? HEALTH_DEFAULTS.thresholds : this.options.thresholds;
     if (!this.alertSeries.has(sample.connection)) {
       // Each enabled alert exported at 0 once per connection, so increase() sees its first raise.
       this.alertSeries.add(sample.connection);
-      for (const [alert, threshold] of Object.entries({ ...HEALTH_DEFAULTS.thresholds, ...thresholds })) {
+      for (const [alert, threshold] of Object.entries(thresholds)) {
         if (threshold !== false && threshold !== undefined) this.counters.alerts.inc({ connection: sample.connection, alert }, 0);
       }
     }

@@ -1,14 +1,8 @@
-import { ArrayNotEmpty, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Duration } from '../options/duration.js';
+import { IsCallable } from '../options/is-callable.decorator.js';
 import { IsDuration } from '../options/is-duration.decorator.js';
 import type { IdentifyFn } from './http-cache.options.js';
-
-function IsCallable(what: string, options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    { name: 'isCallable', validator: { validate: (v) => typeof v === 'function', defaultMessage: (a) => `${a?.property} must be ${what}` } },
-    options,
-  );
-}
 
 // RFC 9110 token characters: what a header name (and an RFC 6265 cookie name) may contain.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

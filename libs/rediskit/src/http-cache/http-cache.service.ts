@@ -13,7 +13,8 @@ import type { StoredResponseLimits } from './stored-response.validation.js';
  * The response cache's store and purge API: cached responses live in a `CacheService`
  * namespace (`http` by default), so they share its memory layer, Redis layer, tag versions
  * and cross-instance invalidation bus. `invalidateTags` drops them on every instance and
- * calls `httpCache.onInvalidate` so a CDN can purge the same tags.
+ * calls `httpCache.onInvalidate`; with an `edge` section the CDN or Varnish is purged by the
+ * same tags (docs/edge.md).
  *
  * @example
  * @Injectable()
@@ -91,7 +92,8 @@ export class HttpCacheService implements OnModuleDestroy {
 
   /**
    * Removes every cached response (this namespace only; memory, Redis, other instances).
-   * The CDN is not purged: call your CDN's purge-all for that.
+   * With an `edge` section the CDN or Varnish is purged too (everything); without, call your
+   * CDN's purge-all.
    *
    * @example
    * await httpCache.clear();   // e.g. after a deploy that changes response shapes

@@ -24,6 +24,8 @@ export interface HttpExchange {
   removeResponseHeader(name: string): void;
   /** True when the handler set a cookie (header, or @fastify/cookie's pending cookies). */
   setsCookie(): boolean;
+  /** True when the response was already sent (a handler that wrote it itself, `@Res()`). */
+  sent(): boolean;
 }
 
 /** Wraps a request/response pair of either adapter. */
@@ -78,6 +80,9 @@ class ExpressExchange implements HttpExchange {
   setsCookie(): boolean {
     return this.res.getHeader('set-cookie') !== undefined;
   }
+  sent(): boolean {
+    return this.res.headersSent === true;
+  }
 }
 
 class FastifyExchange implements HttpExchange {
@@ -119,6 +124,9 @@ class FastifyExchange implements HttpExchange {
   }
   removeResponseHeader(name: string): void {
     this.reply.removeHeader(name);
+  }
+  sent(): boolean {
+    return this.reply.sent === true;
   }
   setsCookie(): boolean {
     if (this.reply.getHeader('set-cookie') !== undefined) return true;

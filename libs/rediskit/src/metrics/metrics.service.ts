@@ -52,6 +52,11 @@ export interface MetricsOptions {
 
 export type Labels = Record<string, string | number>;
 
+/** One bound series per value of a label, made once so a hot path does no label hashing. */
+export function bindEach<V extends string, B>(metric: { labels(labels: Labels): B }, label: string, values: readonly V[]): Record<V, B> {
+  return Object.fromEntries(values.map((value) => [value, metric.labels({ [label]: value })])) as Record<V, B>;
+}
+
 /** A counter bound to fixed label values (cheaper on hot paths: no label hashing per call). */
 export interface BoundCounter {
   inc(value?: number): void;

@@ -1,4 +1,4 @@
-import type { BoundCounter, HistogramMetric, MetricsService } from '../metrics/metrics.service.js';
+import { bindEach, type BoundCounter, type CounterMetric, type HistogramMetric, type MetricsService } from '../metrics/metrics.service.js';
 
 /** Message kinds used as metric labels (never channel names or user ids). */
 export type MessageKind = 'channel' | 'pattern' | 'user' | 'broadcast';
@@ -20,14 +20,11 @@ export class PubSubMetrics {
   readonly gapSeconds: HistogramMetric;
 
   constructor(metrics: MetricsService) {
-    const byKind = (name: string, help: string): ByKind => {
-      const counter = metrics.counter(name, help, ['kind']);
-      return Object.fromEntries(KINDS.map((kind) => [kind, counter.labels({ kind })])) as ByKind;
-    };
-    this.published = byKind('pubsub_published_total', 'Messages published');
-    this.publishFailures = byKind('pubsub_publish_failures_total', 'Messages that could not be published (Redis down)');
-    this.received = byKind('pubsub_received_total', 'Messages received by this instance');
-    this.handlerErrors = byKind('pubsub_handler_errors_total', 'Message handlers that threw or rejected');
+    const byKind = (counter: CounterMetric): ByKind => bindEach(counter, 'kind', KINDS);
+    this.published = byKind(metrics.counter('pubsub_published_total', 'Messages published', ['kind']));
+    this.publishFailures = byKind(metrics.counter('pubsub_publish_failures_total', 'Messages that could not be published (Redis down)', ['kind']));
+    this.received = byKind(metrics.counter('pubsub_received_total', 'Messages received by this instance', ['kind']));
+    this.handlerErrors = byKind(metrics.counter('pubsub_handler_errors_total', 'Message handlers that threw or rejected', ['kind']));
     this.undecodable = metrics.counter('pubsub_undecodable_total', 'Messages dropped because they were not rediskit envelopes').labels({});
     this.gaps = metrics.counter('pubsub_gaps_total', 'Times the subscriber connection was lost (messages published meanwhile were missed)').labels({});
     this.gapSeconds = metrics.histogram('pubsub_gap_seconds', 'From losing the subscriber connection to being subscribed again', [], [

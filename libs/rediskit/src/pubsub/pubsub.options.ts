@@ -58,14 +58,6 @@ export interface InboxOptions {
   retention?: Duration;
 }
 
-export const PUBSUB_DEFAULTS = {
-  reconnectBaseDelay: 50,
-  reconnectMaxDelay: 500,
-  inboxMaxLength: 1000,
-  inboxRetention: 7 * 24 * 3600 * 1000,
-  maxMessageSize: 1024 * 1024,
-} as const;
-
 /** Bounds of `pubsub.maxMessageSize`: 1 KiB (an envelope needs some room) to Redis' 512 MiB bulk limit. */
 export const MAX_MESSAGE_SIZE_RANGE = { min: 1024, max: 512 * 1024 * 1024 } as const;
 

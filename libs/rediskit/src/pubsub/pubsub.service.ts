@@ -1,13 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { RedisRegistry } from '../connection/redis.registry.js';
 import { RediskitArgumentError, RediskitMessageTooLargeError } from '../errors.js';
 import { Keyspace, type KeyPart } from '../keyspace/keyspace.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { ScriptBatcher } from '../scripts/script-batcher.js';
@@ -17,7 +15,7 @@ import { publishRoutedScript } from './pubsub-publish-routed.lua.js';
 import { PubSubChannels, type ChannelKind } from './pubsub.channels.js';
 import { encodeBody, encodeFramed, MAX_STREAM_ID_LENGTH } from './pubsub.envelope.js';
 import { PubSubMetrics } from './pubsub.metrics.js';
-import { PUBSUB_DEFAULTS, type PubSubOptions } from './pubsub.options.js';
+import { resolvePubSubSettings } from './pubsub.settings.js';
 import { PubSubSubscriber, type MessageHandler, type SubscribeOptions, type Unsubscribe } from './pubsub.subscriber.js';
 import { UserInbox } from './user-inbox.js';
 
@@ -75,16 +73,16 @@ export class PubSubService implements OnModuleDestroy {
     metrics: MetricsService,
     @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions,
   ) {
-    const options: PubSubOptions = moduleOptions.pubsub ?? {};
-    this.connection = registry.get(options.connection);
+    const settings = resolvePubSubSettings(moduleOptions.pubsub);
+    this.connection = registry.get(settings.connection);
     this.names = new PubSubChannels(keyspace);
     this.metrics = new PubSubMetrics(metrics);
-    this.source = options.source ?? `${hostname()}:${process.pid}`;
-    this.sharded = !!options.sharded && this.connection.isCluster;
-    this.inboxMaxLength = options.inbox?.maxLength ?? PUBSUB_DEFAULTS.inboxMaxLength;
-    this.inboxRetention = toPositiveMs(options.inbox?.retention ?? PUBSUB_DEFAULTS.inboxRetention, 'pubsub.inbox.retention');
-    this.maxMessageSize = options.maxMessageSize ?? PUBSUB_DEFAULTS.maxMessageSize;
-    this.budget = toPositiveMs(options.commandTimeout ?? this.connection.commandTimeout, 'pubsub.commandTimeout');
+    this.source = settings.source;
+    this.sharded = settings.sharded && this.connection.isCluster;
+    this.inboxMaxLength = settings.inboxMaxLength;
+    this.inboxRetention = settings.inboxRetention;
+    this.maxMessageSize = settings.maxMessageSize;
+    this.budget = settings.commandTimeout ?? this.connection.commandTimeout;
     this.batcher = new PublishBatcher(
       (redisChannel, payload) =>
         this.sharded
@@ -96,7 +94,7 @@ export class PubSubService implements OnModuleDestroy {
       undefined,
       this.maxMessageSize,
     );
-    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: !!options.sharded, reconnect: options.reconnect, budget: this.budget });
+    this.subscriber = new PubSubSubscriber(this.connection, codec, this.names, this.metrics, { sharded: settings.sharded, reconnect: settings.reconnect, budget: this.budget });
     this.inboxAppends = new ScriptBatcher(this.connection, inboxAppendScript, { width: 2, budget: this.budget });
   }
 

@@ -3,11 +3,9 @@ import type { Codec } from '../codec/codec.js';
 import type { RedisClient } from '../connection/client.factory.js';
 import { backoffWithJitter } from '../connection/client.factory.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
-import { toMs, type Duration } from '../options/duration.js';
 import type { ChannelKind, PubSubChannels } from './pubsub.channels.js';
 import { decodeMessages, type Envelope } from './pubsub.envelope.js';
 import type { MessageKind, PubSubMetrics } from './pubsub.metrics.js';
-import { PUBSUB_DEFAULTS } from './pubsub.options.js';
 import { GapTracker } from './subscriber-gaps.js';
 
 /** Where a message came from, next to its envelope. */
@@ -78,7 +76,7 @@ export class PubSubSubscriber {
     private readonly codec: Codec,
     private readonly names: PubSubChannels,
     private readonly metrics: PubSubMetrics,
-    private readonly options: { sharded: boolean; reconnect?: { baseDelay?: Duration; maxDelay?: Duration }; budget?: number },
+    private readonly options: { sharded: boolean; reconnect: { baseDelay: number; maxDelay: number }; budget?: number },
   ) {
     this.mode = options.sharded && connection.isCluster ? 'sharded' : 'classic';
     this.gaps = new GapTracker(metrics, () => this.size);
@@ -155,8 +153,7 @@ export class PubSubSubscriber {
   }
 
   private async connect(): Promise<RedisClient> {
-    const baseDelay = toMs(this.options.reconnect?.baseDelay ?? PUBSUB_DEFAULTS.reconnectBaseDelay, 'pubsub.reconnect.baseDelay');
-    const maxDelay = toMs(this.options.reconnect?.maxDelay ?? PUBSUB_DEFAULTS.reconnectMaxDelay, 'pubsub.reconnect.maxDelay');
+    const { baseDelay, maxDelay } = this.options.reconnect;
     const client = await this.connection.duplicate(
       'pubsub',
       // Resubscribing is ours (see resubscribe); on a cluster ioredis' subscribers do it.

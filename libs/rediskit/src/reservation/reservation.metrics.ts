@@ -1,4 +1,4 @@
-import type { BoundCounter, MetricsService } from '../metrics/metrics.service.js';
+import { bindEach, type BoundCounter, type MetricsService } from '../metrics/metrics.service.js';
 
 /** The reservation operations, a label of the failure counter (never item names or hold ids). */
 export type ReservationOperation = 'reserve' | 'confirm' | 'release' | 'stock';
@@ -14,9 +14,7 @@ export class ReservationMetrics {
   readonly failures: Record<ReservationOperation, BoundCounter>;
 
   constructor(metrics: MetricsService) {
-    const holds = metrics.counter('reservation_holds_total', 'Holds by what happened to them: reserved, refused (not enough available), confirmed, released, expired', ['event']);
-    this.holds = Object.fromEntries(EVENTS.map((event) => [event, holds.labels({ event })])) as Record<HoldEvent, BoundCounter>;
-    const failures = metrics.counter('reservation_failures_total', 'Reservation calls that failed (Redis down, slow or refusing)', ['operation']);
-    this.failures = Object.fromEntries(OPERATIONS.map((operation) => [operation, failures.labels({ operation })])) as Record<ReservationOperation, BoundCounter>;
+    this.holds = bindEach(metrics.counter('reservation_holds_total', 'Holds by what happened to them: reserved, refused (not enough available), confirmed, released, expired', ['event']), 'event', EVENTS);
+    this.failures = bindEach(metrics.counter('reservation_failures_total', 'Reservation calls that failed (Redis down, slow or refusing)', ['operation']), 'operation', OPERATIONS);
   }
 }

@@ -28,13 +28,6 @@ export interface ReservationOptions {
   keepOutcomes?: Duration;
 }
 
-export const RESERVATION_DEFAULTS = {
-  holdTtl: 10 * 60_000,
-  keepOutcomes: 24 * 3600_000,
-  /** Due holds handled per call at most, so one call never holds Redis for long. */
-  reclaimBatch: 1000,
-} as const;
-
 /** Validates the `reservation` section at boot. */
 export class ReservationOptionsDto {
   @IsOptional() @IsString() @IsNotEmpty() connection?: string;

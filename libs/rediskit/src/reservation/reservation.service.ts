@@ -11,7 +11,7 @@ import type { LuaScript } from '../scripts/lua-script.js';
 import type { ScriptArg } from '../scripts/script-runner.js';
 import { itemName, newHoldId, parseHoldId } from './hold-id.js';
 import { ReservationMetrics, type ReservationOperation } from './reservation.metrics.js';
-import { RESERVATION_DEFAULTS, type ReservationOptions } from './reservation.options.js';
+import { RESERVATION_DEFAULTS, resolveReservationSettings } from './reservation.settings.js';
 import type { Hold, HoldOutcome, ReserveOptions, SetStockOptions, StockLevel } from './reservation.types.js';
 import { reservationReserveScript } from './reservation-reserve.lua.js';
 import { reservationSettleScript } from './reservation-settle.lua.js';
@@ -55,13 +55,13 @@ export class ReservationService {
   private readonly keepOutcomes: number;
 
   constructor(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions) {
-    const options: ReservationOptions = moduleOptions.reservation ?? {};
-    this.connection = registry.get(options.connection);
+    const settings = resolveReservationSettings(moduleOptions.reservation);
+    this.connection = registry.get(settings.connection);
     this.keys = keyspace.scope('reservation');
     this.metrics = new ReservationMetrics(metrics);
-    this.budget = toPositiveMs(options.commandTimeout ?? this.connection.commandTimeout, 'reservation.commandTimeout');
-    this.holdTtl = toPositiveMs(options.holdTtl ?? RESERVATION_DEFAULTS.holdTtl, 'reservation.holdTtl');
-    this.keepOutcomes = toPositiveMs(options.keepOutcomes ?? RESERVATION_DEFAULTS.keepOutcomes, 'reservation.keepOutcomes');
+    this.budget = settings.commandTimeout ?? this.connection.commandTimeout;
+    this.holdTtl = settings.holdTtl;
+    this.keepOutcomes = settings.keepOutcomes;
   }
 
   /**

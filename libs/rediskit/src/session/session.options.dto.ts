@@ -18,15 +18,9 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import type { Duration } from '../options/duration.js';
+import { IsCallable } from '../options/is-callable.decorator.js';
 import { IsDuration, IsPositiveDuration } from '../options/is-duration.decorator.js';
 import { DEGRADED_BOUNDS } from './session.settings.js';
-
-function IsCallable(what: string, options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    { name: 'isCallable', validator: { validate: (v) => typeof v === 'function', defaultMessage: (a) => `${a?.property} must be ${what}` } },
-    options,
-  );
-}
 
 // SameSite=None is only accepted by browsers together with Secure.
 function SecureWithSameSiteNone(options?: ValidationOptions): PropertyDecorator {

@@ -49,7 +49,7 @@ class CacheController {
   @Get('subpaths')
   async subpaths() {
     const load = (specifier: string) => import(specifier).then(() => 'loaded', (e: Error) => e.message);
-    return { expressSession: await load('nestjs-rediskit/express-session'), throttler: await load('nestjs-rediskit/throttler') };
+    return { expressSession: await load('nestjs-rediskit/express-session'), throttler: await load('nestjs-rediskit/throttler'), prisma: await load('nestjs-rediskit/prisma') };
   }
 }
 
