@@ -10,7 +10,7 @@
  */
 const SRC = '^libs/rediskit/src/';
 const CORE = `${SRC}(context|options|connection|keyspace|codec|scripts|metrics|tracing)/|${SRC}(errors|redis\\.constants|method-wrapper)\\.ts$`;
-const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health|db-invalidation|prisma|request-cache|geo|reservation|idempotency|edge)';
+const CAPABILITIES = '(cache|http-cache|session|rate-limit|lock|pubsub|health|db-invalidation|prisma|request-cache|geo|reservation|idempotency|edge|invalidation)';
 const COMPOSITION = `${SRC}(redis\\.module|capabilities|index|express-session|throttler|prisma)\\.ts$`;
 
 /** Core folders that sit above `folder`: it must not import them at run time. */

@@ -24,6 +24,7 @@ export const ACL_SUITES = [
   'test/geo/geo.standalone.int-spec.ts',
   'test/reservation/reservation.standalone.int-spec.ts',
   'test/idempotency/idempotency.standalone.e2e-spec.ts',
+  'test/invalidation/invalidation.standalone.int-spec.ts',
   'test/health/health.int-spec.ts',
   'test/health/metrics.int-spec.ts',
   'test/http-cache/http-cache.e2e-spec.ts',

@@ -8,7 +8,7 @@ describe('the packed tarball in an app with none of the optional peers installed
   const get = async (path: string) => fetch(current().url + path);
 
   it('installs without them', () => {
-    for (const peer of ['@nestjs/terminus', '@nestjs/throttler', 'prom-client', 'express-session', '@prisma/client', '@opentelemetry/api']) {
+    for (const peer of ['@nestjs/terminus', '@nestjs/throttler', 'prom-client', 'express-session', '@prisma/client', '@opentelemetry/api', '@nestjs/event-emitter']) {
       expect(existsSync(join(current().app.dir, 'node_modules', peer))).toBe(false);
     }
   });
@@ -18,6 +18,12 @@ describe('the packed tarball in an app with none of the optional peers installed
     expect(await (await get('/products/1')).json()).toEqual(first);
     expect((await get('/catalog')).headers.get('x-cache')).toBe('MISS');
     expect((await get('/catalog')).headers.get('x-cache')).toBe('HIT');
+  });
+
+  it('applies invalidation rules without @nestjs/event-emitter', async () => {
+    const first = (await (await get('/products/2')).json()) as { load: number };
+    expect(await (await fetch(current().url + '/products/2/changed', { method: 'POST' })).json()).toEqual({ rules: 1, delivered: true });
+    expect(await (await get('/products/2')).json()).toEqual({ id: '2', load: first.load + 1 });
   });
 
   it('answers health in the terminus shape without terminus', async () => {

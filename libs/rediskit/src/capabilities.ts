@@ -5,6 +5,7 @@ import { databaseInvalidationCapability } from './db-invalidation/db-invalidatio
 import { geoCapability } from './geo/geo.capability.js';
 import { healthCapability } from './health/health.capability.js';
 import { idempotencyCapability } from './idempotency/idempotency.capability.js';
+import { invalidationCapability } from './invalidation/invalidation.capability.js';
 import { httpCacheCapability } from './http-cache/http-cache.capability.js';
 import { lockCapability } from './lock/lock.capability.js';
 import { pubsubCapability } from './pubsub/pubsub.capability.js';
@@ -28,4 +29,5 @@ export const CAPABILITIES: readonly Capability[] = [
   edgeCapability,
   databaseInvalidationCapability,
   requestCacheCapability,
+  invalidationCapability,
 ] as Capability[];

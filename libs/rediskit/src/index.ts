@@ -71,10 +71,10 @@ export { sendPurge } from './edge/purge-request.js';
 // Sessions.
 export { SessionService, isVerifiedAt } from './session/session.service.js';
 export { SessionGuard } from './session/session.guard.js';
-export { Public, CurrentSession, RequireStepUp, sessionOf } from './session/session.decorators.js';
+export { Public, CurrentSession, RequireStepUp, RefuseDegraded, sessionOf } from './session/session.decorators.js';
 export { SessionEvents } from './session/session.events.js';
 export { bearerToken } from './session/session.request.js';
-export type { SessionOptions, SessionCookieOptions, SessionBindingOptions, SessionStoreOptions, RiskAssessor } from './session/session.options.js';
+export type { SessionOptions, SessionCookieOptions, SessionBindingOptions, SessionStoreOptions, RiskAssessor, DegradedSignInOptions } from './session/session.options.js';
 export type { Session, SessionInfo, SessionClient, CreateSessionOptions, CreatedSession, SessionEvent, SessionEventType } from './session/session.types.js';
 
 // Rate limiting.
@@ -138,3 +138,9 @@ export type { RedisSample, RedisAlert, AlertName } from './health/monitor.alerts
 export type { HealthOptions, MonitorOptions, MonitorThresholds } from './health/health.options.js';
 export type { IndicatorResult } from './health/health-indicator.loader.js';
 export type { SlowCommand } from './metrics/command.instrumentation.js';
+
+// Event-driven invalidation: rules that map domain events to what they invalidate, on every instance.
+export { InvalidationService } from './invalidation/invalidation.service.js';
+export type { EmitOutcome } from './invalidation/invalidation.service.js';
+export type { InvalidationRule, FromEvent } from './invalidation/invalidation.rules.js';
+export type { InvalidationOptions } from './invalidation/invalidation.options.js';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { bearerToken, CurrentSession, Public, RateLimit, RateLimitPresets, SessionService, type Session } from 'nestjs-rediskit';
+import { bearerToken, CurrentSession, Public, RateLimit, RateLimitPresets, RefuseDegraded, SessionService, type Session } from 'nestjs-rediskit';
 import { AuthService, type SessionData } from './auth.service.js';
 import { DeviceDto, LoginDto, LoginResponseDto, VerifyDto } from './auth.dto.js';
 import { loginPartition } from './login-partition.js';
@@ -36,6 +36,7 @@ export class AuthController {
 
   /** Ends this session. */
   @Post('logout')
+  @RefuseDegraded()
   @HttpCode(204)
   async logout(@CurrentSession('token') token: string, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout(token);
@@ -44,6 +45,7 @@ export class AuthController {
 
   /** Ends every session of this user, on every device. */
   @Post('logout-all')
+  @RefuseDegraded()
   @HttpCode(200)
   async logoutAll(@CurrentSession('userId') userId: string, @Res({ passthrough: true }) res: Response): Promise<{ destroyed: number }> {
     const destroyed = await this.auth.logoutEverywhere(userId);
@@ -66,6 +68,7 @@ export class AuthController {
 
   /** Step-up verification (BIOMETRIC rate limit: 3 per 5 minutes per user). Rotates the session token. */
   @Post('verify')
+  @RefuseDegraded()
   @HttpCode(200)
   @RateLimit({ ...RateLimitPresets.BIOMETRIC, key: 'user' })
   async verify(@Body() body: VerifyDto, @CurrentSession('token') token: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {

@@ -65,6 +65,8 @@ export class AuthService {
       session: { id: session.id, createdAt: session.createdAt, expiresAt: session.expiresAt, absoluteExpiresAt: session.absoluteExpiresAt },
       verified: isVerifiedAt(session, STEP_UP_FACTOR),
       verifiedUntil: session.verified[STEP_UP_FACTOR] ?? null,
+      // Admitted from the fallback cookie while Redis is down: name and email are not available.
+      degraded: session.degraded ?? false,
     };
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { redisOptionsFromEnv, sessionOf, type RedisModuleOptions } from 'nestjs-rediskit';
 
 /** Everything the demo reads from the environment (the README's demo table). */
@@ -42,9 +43,17 @@ export function loadDemoConfig(env: Env = process.env): DemoConfig {
       // redis-cli is not served from memory afterwards; tags still travel on the bus.
       cache: { ...redis.cache, l1: { coherence: 'tracking' } },
       // The demo serves plain http on localhost: the cookie is Secure only when told so.
-      session: { ...redis.session, cookie: { secure: flag(env.COOKIE_SECURE, false), sameSite: 'lax' } },
+      session: {
+        ...redis.session,
+        cookie: { secure: flag(env.COOKIE_SECURE, false), sameSite: 'lax' },
+        // Signed-in users keep reading while Redis is down (checkout and account changes refuse).
+        // Several instances need one key (SESSION_FALLBACK_KEY); without it each makes its own.
+        degraded: { enabled: true, signingKey: env.SESSION_FALLBACK_KEY || randomBytes(32).toString('base64url'), ttl: '5m' },
+      },
       // `key: 'user'` rate limits count per logged-in user (the SessionGuard runs first).
       rateLimit: { user: (req: unknown) => sessionOf(req)?.userId },
+      // A product edit (CatalogService.update) invalidates the product on every instance.
+      invalidation: { ...redis.invalidation, rules: [{ on: 'product.updated', tags: (e: { id: number }) => ['products', `product:${e.id}`] }] },
     },
   };
 }

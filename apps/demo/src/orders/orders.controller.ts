@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { CurrentSession, Idempotent, RateLimit, RateLimitPresets, type Session } from 'nestjs-rediskit';
+import { CurrentSession, Idempotent, RateLimit, RateLimitPresets, RefuseDegraded, type Session } from 'nestjs-rediskit';
 import { CreateOrderDto, OrderDto } from './order.dto.js';
 import { OrdersService } from './orders.service.js';
 
@@ -17,6 +17,7 @@ export class OrdersController {
    * order; the same key for another order is 422, one still running 409. Keys are this user's.
    */
   @Post()
+  @RefuseDegraded()
   @RateLimit({ ...RateLimitPresets.PAYMENT, key: 'user' })
   @Idempotent({ ttl: '24h', required: false })
   @ApiCreatedResponse({ type: OrderDto })

@@ -1,3 +1,5 @@
+import { importOptional } from '../options/optional-peer.js';
+
 /** `{ [key]: { status, ...details } }`, the shape `@nestjs/terminus` expects from an indicator. */
 export type IndicatorResult<Key extends string, Details extends object> = Record<Key, { status: 'up' | 'down' } & Details>;
 
@@ -30,17 +32,6 @@ const standalone: IndicatorService = {
  * without it they return the same plain result objects, usable from any controller.
  */
 export async function loadHealthIndicatorService(): Promise<IndicatorService> {
-  try {
-    const terminus = await import('@nestjs/terminus');
-    return new terminus.HealthIndicatorService() as unknown as IndicatorService;
-  } catch (error) {
-    if (isMissing(error, '@nestjs/terminus')) return standalone;
-    throw error;
-  }
-}
-
-/** True when `error` says the package `name` is not installed (not: it failed while loading). */
-export function isMissing(error: unknown, name: string): boolean {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(message ?? '')) && (message ?? '').includes(name);
+  const terminus = await importOptional('@nestjs/terminus', () => import('@nestjs/terminus'));
+  return terminus ? (new terminus.HealthIndicatorService() as unknown as IndicatorService) : standalone;
 }

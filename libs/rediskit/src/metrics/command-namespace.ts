@@ -15,9 +15,9 @@ export function firstKey(name: string, args: readonly unknown[]): string | undef
  * The first key segments (after the keyspace root) of rediskit's own features: cache entries,
  * their locks, tag versions and bus; sessions (and the express-session store); locks; rate
  * limits (and the @nestjs/throttler storage); pub/sub channels and inboxes; health round trips;
- * geo collections; reservation stock and holds; idempotency records.
+ * geo collections; reservation stock and holds; idempotency records; the invalidation event stream.
  */
-export const LIBRARY_NAMESPACES: readonly string[] = ['cache', 'cache-lock', 'cache-tags', 'cache-bus', 'session', 'sess', 'lock', 'ratelimit', 'throttler', 'pubsub', 'health', 'geo', 'reservation', 'idempotency'];
+export const LIBRARY_NAMESPACES: readonly string[] = ['cache', 'cache-lock', 'cache-tags', 'cache-bus', 'session', 'sess', 'lock', 'ratelimit', 'throttler', 'pubsub', 'health', 'geo', 'reservation', 'idempotency', 'invalidation'];
 
 /** A namespace the app may allowlist in `metrics.namespaces`: a short name, no separator or tag characters. */
 export const NAMESPACE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -1,5 +1,5 @@
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { IS_PUBLIC_KEY, SESSION_REQUEST_KEY, SESSION_TOKEN_REQUEST_KEY, STEP_UP_KEY } from './session.constants.js';
+import { IS_PUBLIC_KEY, REFUSE_DEGRADED_KEY, SESSION_REQUEST_KEY, SESSION_TOKEN_REQUEST_KEY, STEP_UP_KEY } from './session.constants.js';
 import type { Session } from './session.types.js';
 
 /**
@@ -18,6 +18,17 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
  * @RequireStepUp('webauthn') @Post('transfer') transfer() { ... }
  */
 export const RequireStepUp = (...factors: string[]): MethodDecorator & ClassDecorator => SetMetadata(STEP_UP_KEY, factors);
+
+/**
+ * Refuses degraded sessions (`session.degraded`: admitted from a fallback cookie while Redis is
+ * unreachable) on a route or controller: the guard answers 503, as it would without degraded
+ * sign-in. Use it on routes that must see a live, revocable session: payments, account
+ * changes, admin.
+ *
+ * @example
+ * @RefuseDegraded() @Post('transfer') transfer() { ... }
+ */
+export const RefuseDegraded = (): MethodDecorator & ClassDecorator => SetMetadata(REFUSE_DEGRADED_KEY, true);
 
 /**
  * The session the guard accepted for this request (`undefined` on `@Public()` routes), or one

@@ -3,7 +3,7 @@ import type { BoundCounter, CounterMetric, GaugeMetric, MetricsService } from '.
 // Outside Nest without a MetricsService: metrics are no-ops.
 const noop = { inc: () => undefined, dec: () => undefined, set: () => undefined, labels: () => noop } as unknown as CounterMetric & GaugeMetric;
 
-const GUARD_OUTCOMES = ['allowed', 'public', 'unauthenticated', 'rejected', 'step_up', 'unavailable'];
+const GUARD_OUTCOMES = ['allowed', 'public', 'unauthenticated', 'rejected', 'step_up', 'unavailable', 'degraded'];
 
 /** The session metrics (labels are fixed words, never user ids or tokens). */
 export class SessionMetrics {
@@ -21,7 +21,7 @@ export class SessionMetrics {
   readonly malformed: BoundCounter;
   /** Idle-timeout writes (at most one per session per touch interval). */
   readonly touchWrites: CounterMetric;
-  /** Guard decisions: `outcome` allowed | public | unauthenticated | rejected | step_up | unavailable. */
+  /** Guard decisions: `outcome` allowed | public | unauthenticated | rejected | step_up | unavailable | degraded (admitted from a fallback cookie while Redis was unreachable). */
   readonly guard: CounterMetric;
   /** Live sessions, as counted by the last `cleanup()`. */
   readonly active: GaugeMetric;

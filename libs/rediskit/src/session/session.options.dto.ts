@@ -11,13 +11,16 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 import type { Duration } from '../options/duration.js';
 import { IsCallable } from '../options/is-callable.decorator.js';
-import { IsDuration } from '../options/is-duration.decorator.js';
+import { IsDuration, IsPositiveDuration } from '../options/is-duration.decorator.js';
+import { DEGRADED_BOUNDS } from './session.settings.js';
 
 // SameSite=None is only accepted by browsers together with Secure.
 function SecureWithSameSiteNone(options?: ValidationOptions): PropertyDecorator {
@@ -62,6 +65,18 @@ class SessionStoreOptionsDto {
   @IsOptional() @IsInt() @Min(1) scanCount?: number;
 }
 
+class DegradedSignInOptionsDto {
+  @IsOptional() @IsBoolean() enabled?: boolean;
+  // The keys are secrets: the messages name the field, never the value.
+  @ValidateIf((o: DegradedSignInOptionsDto) => o.enabled === true || o.signingKey !== undefined)
+  @IsString({ message: 'signingKey must be a string of at least 32 characters (required when enabled)' })
+  @MinLength(DEGRADED_BOUNDS.minKeyLength, { message: 'signingKey must be a string of at least 32 characters (required when enabled)' })
+  signingKey?: string;
+  @IsOptional() @IsArray() @IsString({ each: true, message: 'verificationKeys must be strings of at least 32 characters' }) @MinLength(DEGRADED_BOUNDS.minKeyLength, { each: true, message: 'verificationKeys must be strings of at least 32 characters' }) verificationKeys?: string[];
+  @IsOptional() @IsPositiveDuration(undefined, DEGRADED_BOUNDS.maxTtl) ttl?: Duration;
+  @IsOptional() @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: 'cookieName must be a cookie name' }) cookieName?: string;
+}
+
 /** Validates the `session` section of the module options (see `SessionOptions`). */
 export class SessionOptionsDto {
   @IsOptional() @IsDuration() ttl?: Duration;
@@ -80,4 +95,5 @@ export class SessionOptionsDto {
   @IsOptional() @IsCallable('a class-validator class') dataClass?: unknown;
   @IsOptional() @IsCallable('a function (event) => void') onEvent?: unknown;
   @IsOptional() @ValidateNested() @Type(() => SessionStoreOptionsDto) store?: SessionStoreOptionsDto;
+  @IsOptional() @ValidateNested() @Type(() => DegradedSignInOptionsDto) degraded?: DegradedSignInOptionsDto;
 }

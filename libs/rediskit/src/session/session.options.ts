@@ -76,6 +76,33 @@ export interface SessionStoreOptions {
 }
 
 /**
+ * Degraded sign-in: while Redis is unreachable, `SessionGuard` admits a request carrying a valid
+ * signed fallback cookie as a read-only session (`degraded: true`) instead of answering 503.
+ * Off by default. A fallback cookie cannot be revoked: logout and logout-all end the session,
+ * not a fallback cookie already issued, which stays usable during an outage until it expires
+ * (`ttl`, a few minutes). See docs/sessions.md.
+ *
+ * @example
+ * session: { degraded: { enabled: true, signingKey: process.env.FALLBACK_KEY, verificationKeys: [process.env.FALLBACK_KEY_OLD], ttl: '5m' } }
+ */
+export interface DegradedSignInOptions {
+  /** Issue and accept fallback cookies. @default false */
+  enabled?: boolean;
+  /** The key fallback cookies are signed with (HMAC-SHA256), at least 32 characters; required when enabled. @default none */
+  signingKey?: string;
+  /**
+   * Earlier signing keys, still accepted (rotation: sign with the new key, keep the old one here
+   * for `ttl`, then drop it). At least 32 characters each.
+   * @default `[]`
+   */
+  verificationKeys?: string[];
+  /** How long a fallback cookie is valid after it is issued (also bounded by the session's own expiry); at most 15 minutes. @default `'5m'` */
+  ttl?: Duration;
+  /** The fallback cookie's name (its other attributes are the session cookie's). @default the session cookie's name + `_fb` */
+  cookieName?: string;
+}
+
+/**
  * The `session` section of the module options. `ttl` and `maxPerUser` are what
  * `redisOptionsFromEnv` reads from `SESSION_TTL` and `MAX_SESSIONS_PER_USER`.
  *
@@ -125,6 +152,8 @@ export interface SessionOptions {
   onEvent?: (event: SessionEvent) => void | Promise<void>;
   /** Options of the express-session store. */
   store?: SessionStoreOptions;
+  /** Degraded sign-in while Redis is unreachable (off by default). */
+  degraded?: DegradedSignInOptions;
 }
 
 declare module '../options/redis-module-options.js' {

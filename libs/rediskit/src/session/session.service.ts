@@ -23,6 +23,7 @@ import { SessionMetrics } from './session.metrics.js';
 import type { SessionOptions } from './session.options.js';
 import { clientFields, LAST_ACTIVE, parseInfo, parseSession, SESSION_FIELDS } from './session.record.js';
 import { bearerToken, clientOf, type RequestLike } from './session.request.js';
+import { FallbackCookies } from './session.fallback-cookie.js';
 import { resolveSessionOptions, type SessionSettings } from './session.settings.js';
 import { bucketOf, generateToken, hashToken, isWellFormedToken, sessionBucket } from './session.token.js';
 import type { CreatedSession, CreateSessionOptions, Session, SessionClient, SessionEvent, SessionInfo } from './session.types.js';
@@ -75,6 +76,8 @@ export class SessionService {
   private readonly plainReads: boolean;
   /** Time budget of each Redis call (`session.commandTimeout`, else the connection's). */
   private readonly budget: number;
+  /** @internal The signed fallback cookies of degraded sign-in, when `session.degraded` is enabled. */
+  readonly fallback?: FallbackCookies;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -90,6 +93,7 @@ export class SessionService {
     const scaleReads = connection.isCluster ? (connection.client as Cluster).options.scaleReads : undefined;
     this.plainReads = scaleReads === undefined || scaleReads === 'master';
     this.budget = toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'session.commandTimeout');
+    if (this.settings.degraded) this.fallback = new FallbackCookies(this.settings, this.settings.degraded);
   }
 
   /**
@@ -310,9 +314,13 @@ export class SessionService {
     appendSetCookie(response, serializeCookie(cookie, token, cookie.persistent && session ? session.absoluteExpiresAt : undefined));
   }
 
-  /** Deletes the session cookie in the browser. */
+  /**
+   * Deletes the session cookie in the browser (and the fallback cookie of degraded sign-in: a
+   * copy kept elsewhere stays valid until it expires, see `session.degraded`).
+   */
   clearCookie(response: unknown): void {
     appendSetCookie(response, serializeCookie(this.settings.cookie, '', 0));
+    if (this.fallback) appendSetCookie(response, this.fallback.clear());
   }
 
   /** Emits an audit event (used by the guard for `rejected`). */

@@ -1,6 +1,7 @@
 import { byNodeEnv, type ByNodeEnv } from '../options/by-node-env.js';
 import { toPositiveMs } from '../options/duration.js';
 import { resolveCookieOptions, type ResolvedCookieOptions } from './session.cookie.js';
+import type { ResolvedDegraded } from './session.fallback-cookie.js';
 import type { SessionOptions } from './session.options.js';
 import { DEFAULT_FINGERPRINT_HEADERS } from './session.request.js';
 
@@ -13,8 +14,13 @@ export const SESSION_DEFAULTS: ByNodeEnv<{ ttl: string; maxPerUser: number }> = 
   test: { ttl: '5m', maxPerUser: 5 },
 };
 
+/** Bounds of `session.degraded`. */
+export const DEGRADED_BOUNDS = { minKeyLength: 32, maxTtl: 15 * 60_000, defaultTtl: 5 * 60_000 } as const;
+
 /** Session options with every default applied and every duration in ms. */
-export interface SessionSettings extends Omit<SessionOptions, 'ttl' | 'absoluteTimeout' | 'touchInterval' | 'cookie'> {
+export interface SessionSettings extends Omit<SessionOptions, 'ttl' | 'absoluteTimeout' | 'touchInterval' | 'cookie' | 'degraded'> {
+  /** Degraded sign-in, when enabled. */
+  degraded?: ResolvedDegraded;
   ttl: number;
   absoluteTimeout: number;
   touchInterval: number;
@@ -42,5 +48,18 @@ export function resolveSessionOptions(options: SessionOptions = {}, nodeEnv = pr
     tokenSources: options.tokenSources ?? ['cookie', 'header'],
     fingerprintHeaders: (options.fingerprintHeaders ?? DEFAULT_FINGERPRINT_HEADERS).map((h) => h.toLowerCase()),
     riskThresholds: { stepUp: options.riskThresholds?.stepUp ?? 0.5, deny: options.riskThresholds?.deny ?? 0.8 },
+    degraded: resolveDegraded(options),
   };
+}
+
+function resolveDegraded({ degraded, cookie }: SessionOptions): ResolvedDegraded | undefined {
+  if (!degraded?.enabled || !degraded.signingKey) return undefined;
+  const resolved = {
+    ttl: toPositiveMs(degraded.ttl ?? DEGRADED_BOUNDS.defaultTtl, 'session.degraded.ttl', DEGRADED_BOUNDS.maxTtl),
+    cookieName: degraded.cookieName ?? `${cookie?.name ?? 'sid'}_fb`,
+  } as ResolvedDegraded;
+  // The keys are secrets: not enumerable, so logging or serializing the settings shows none.
+  Object.defineProperty(resolved, 'signingKey', { value: degraded.signingKey, enumerable: false });
+  Object.defineProperty(resolved, 'verificationKeys', { value: degraded.verificationKeys ?? [], enumerable: false });
+  return resolved;
 }

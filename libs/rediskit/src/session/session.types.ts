@@ -42,6 +42,12 @@ export interface Session<T = Record<string, unknown>> extends SessionClient {
   readAt: number;
   /** Internal revision, bumped by every `update`. */
   revision: number;
+  /**
+   * True for a session `SessionGuard` admitted from a fallback cookie while Redis was
+   * unreachable (`session.degraded`): read-only, with no data (`{}`), no step-up
+   * verifications, and no token on the request. Absent otherwise.
+   */
+  degraded?: boolean;
 }
 
 /**

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, Param } from '@nestjs/common';
+import { Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import { CacheResponse, CacheService, RedisHealthIndicator, RedisModule, ResponseCacheInterceptor } from 'nestjs-rediskit';
+import { CacheResponse, CacheService, InvalidationService, RedisHealthIndicator, RedisModule, ResponseCacheInterceptor } from 'nestjs-rediskit';
 
-/** A cache-only app: none of the optional peers (terminus, throttler, prom-client, express-session) is installed. */
+/**
+ * A cache-only app: none of the optional peers (terminus, throttler, prom-client,
+ * express-session, @nestjs/event-emitter) is installed.
+ */
 @Controller()
 class CacheController {
   private loads = 0;
@@ -11,11 +14,19 @@ class CacheController {
   constructor(
     private readonly cache: CacheService,
     private readonly redis: RedisHealthIndicator,
+    private readonly invalidation: InvalidationService,
   ) {}
 
   @Get('products/:id')
   product(@Param('id') id: string) {
     return this.cache.getOrSet(`product:${id}`, async () => ({ id, load: ++this.loads }), { ttl: '1m', tags: [`product:${id}`] });
+  }
+
+  /** The rule of `product.changed` (module options) invalidates the product's tag. */
+  @Post('products/:id/changed')
+  @HttpCode(200)
+  changed(@Param('id') id: string) {
+    return this.invalidation.emit('product.changed', { id });
   }
 
   @Get('catalog')
@@ -43,7 +54,12 @@ class CacheController {
 }
 
 @Module({
-  imports: [RedisModule.forRoot({ connection: { url: process.env.REDIS_URL! } })],
+  imports: [
+    RedisModule.forRoot({
+      connection: { url: process.env.REDIS_URL! },
+      invalidation: { rules: [{ on: 'product.changed', tags: (e: { id: string }) => [`product:${e.id}`] }] },
+    }),
+  ],
   controllers: [CacheController],
   providers: [{ provide: APP_INTERCEPTOR, useClass: ResponseCacheInterceptor }],
 })
