@@ -163,17 +163,18 @@ export function reservationBehaviour(start: () => Promise<ReservationTopology>, 
   });
 
   it('200 concurrent reservations from 4 instances for the last 5 units: exactly 5 holds, never oversold', async () => {
-    await stock.setStock('last-units', 5);
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => services[i % 4].reserve('last-units', 1)));
+    const item = `last-units-${Date.now()}`; // a retried attempt must not find the first attempt's holds
+    await stock.setStock(item, 5);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => services[i % 4].reserve(item, 1)));
     const holds = results.filter((h): h is Hold => h !== null);
     expect(holds).toHaveLength(5);
     expect(new Set(holds.map((h) => h.id)).size).toBe(5);
     expect(holds.map((h) => h.available).sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(await stock.stock('last-units')).toEqual({ onHand: 5, held: 5, available: 0 });
+    expect(await stock.stock(item)).toEqual({ onHand: 5, held: 5, available: 0 });
   });
 
   it('mixed quantities, then concurrent and repeated confirms and releases from every instance: the books balance', async () => {
-    const item = 'mixed';
+    const item = `mixed-${Date.now()}`; // a retried attempt must not find the first attempt's holds
     await stock.setStock(item, 50);
     const quantities = Array.from({ length: 200 }, (_, i) => 1 + ((i * 7) % 3));
     const results = await Promise.all(quantities.map((q, i) => services[i % 4].reserve(item, q, { holdTtl: '1m' })));
