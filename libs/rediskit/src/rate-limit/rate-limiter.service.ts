@@ -36,6 +36,7 @@ import { tokenBucketScript } from './rate-limit-token-bucket.lua.js';
 import { Tracing } from '../tracing/tracing.js';
 import { tracedDecision } from './rate-limit.tracing.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
+import { RATE_LIMIT_DEFAULTS, resolveRateLimitSettings, type RateLimitSettings } from './rate-limit.settings.js';
 
 const SCRIPTS: Record<RateLimitAlgorithm, BatchScript> = {
   'fixed-window': fixedWindowScript,
@@ -60,7 +61,7 @@ export const RATE_LIMIT_FEATURE = 'ratelimit';
 const PARTITION_DOMAIN = 'rediskit:ratelimit:partition\n';
 
 // How long a fail-closed refusal tells the client to wait: Redis may be back by then.
-const CLOSED_RETRY_MS = 1000;
+const CLOSED_RETRY_MS = RATE_LIMIT_DEFAULTS.closedRetryAfterMs;
 
 /**
  * ioredis settings of the limiter's own connection. A limiter command must run once or not at
@@ -116,6 +117,8 @@ export class RateLimiterService {
   private readonly secret: PartitionSecret;
   /** How long a decision may wait for Redis before the failure policy decides. */
   private readonly budget: number;
+  /** The `rateLimit` options with their defaults applied. */
+  readonly settings: RateLimitSettings;
 
   private constructor(
     private readonly connection: RedisConnection,
@@ -125,8 +128,9 @@ export class RateLimiterService {
     readonly options: RateLimitOptions,
     private readonly tracing: Tracing,
   ) {
+    this.settings = resolveRateLimitSettings(options);
     const secretKey = keyspace.key(RATE_LIMIT_FEATURE, 'key-secret');
-    this.secret = new PartitionSecret((candidate) => this.runScript<string | null>(keySecretScript, [secretKey], [candidate]), options.keySecret);
+    this.secret = new PartitionSecret((candidate) => this.runScript<string | null>(keySecretScript, [secretKey], [candidate]), this.settings.keySecret);
     const target = {
       isCluster: connection.isCluster,
       run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn),
@@ -135,9 +139,10 @@ export class RateLimiterService {
     this.batchers = Object.fromEntries(
       RATE_LIMIT_ALGORITHMS.map((a) => [a, new ScriptBatcher<RawDecision>(target, SCRIPTS[a], { width: RATE_LIMIT_REPLY })]),
     ) as Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
-    this.budget = toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'rateLimit.commandTimeout');
-    this.memory = new MemoryRateLimiter(options.memoryMaxKeys);
-    this.failure = options.failure ?? 'open';
+    // Checked again: a connection's commandTimeout may be 0 (no timeout), a limiter needs a budget.
+    this.budget = toPositiveMs(this.settings.commandTimeout ?? connection.commandTimeout, 'rateLimit.commandTimeout');
+    this.memory = new MemoryRateLimiter(this.settings.memoryMaxKeys);
+    this.failure = this.settings.failure;
     this.decisions = metrics.counter('rate_limit_decisions_total', 'Rate-limit decisions by policy and result (allowed | blocked)', ['policy', 'result']);
     this.fallbacks = metrics.counter('rate_limit_fallbacks_total', 'Decisions taken by the failure policy because Redis could not be asked', ['policy', 'mode']);
   }
