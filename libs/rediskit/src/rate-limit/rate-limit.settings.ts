@@ -14,8 +14,8 @@ export const RATE_LIMIT_DEFAULTS = {
   headers: { standard: true, legacy: false },
   /** A policy's `algorithm` and `cost`. */
   policy: { algorithm: 'fixed-window', cost: 1 },
-  /** A guard rule's `key` and `scope`, and the name of a rule without one. */
-  rule: { key: 'ip', scope: 'route', name: 'default' },
+  /** A guard rule's `key`, and the name of a rule without one (`scope` is `'route'` unless it says `'global'`). */
+  rule: { key: 'ip', name: 'default' },
   /** How long a fail-closed refusal tells the client to wait: Redis may be back by then. */
   closedRetryAfterMs: 1000,
 } as const;
