@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { RATE_LIMIT_DEFAULTS } from './rate-limit.settings.js';
 
 /**
  * The client address as the HTTP framework computed it: Express `req.ip` (honours the app's
@@ -10,7 +11,7 @@ import { isIPv4, isIPv6 } from 'node:net';
  * @example
  * clientIp(req)              // '203.0.113.7' or '2001:db8:1:2::/64'
  */
-export function clientIp(request: { ip?: string; socket?: { remoteAddress?: string } } | undefined, ipv6Subnet = 64): string | undefined {
+export function clientIp(request: { ip?: string; socket?: { remoteAddress?: string } } | undefined, ipv6Subnet: number = RATE_LIMIT_DEFAULTS.ipv6Subnet): string | undefined {
   const raw = request?.ip ?? request?.socket?.remoteAddress;
   return raw ? normalizeIp(raw, ipv6Subnet) : undefined;
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { RATE_LIMIT_DEFAULTS } from './rate-limit.settings.js';
 import { resolvePolicy, type RateLimitPolicy, type ResolvedPolicy } from './rate-limit.policy.js';
 
 /** allowed (0|1), remaining, resetMs, retryAfterMs: the tuple the Lua scripts return (an admitted call may omit retryAfterMs). */
@@ -25,7 +26,7 @@ export class MemoryRateLimiter {
   private readonly states: LRUCache<string, State>;
 
   constructor(
-    maxKeys = 10_000,
+    maxKeys: number = RATE_LIMIT_DEFAULTS.memoryMaxKeys,
     private readonly clock: () => number = Date.now,
   ) {
     this.states = new LRUCache<string, State>({ max: maxKeys });

@@ -8,13 +8,12 @@ import { clientIp } from './client-ip.js';
 import { RATE_LIMIT_RULES, RATE_LIMIT_SKIP } from './rate-limit.decorator.js';
 import { RateLimitExceededException, RateLimiterUnavailableException } from './rate-limit.exceptions.js';
 import { mostConstrained, rateLimitField, rateLimitPolicyField, type HeaderEntry } from './rate-limit.headers.js';
-import type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './rate-limit.options.js';
+import type { RateLimitRule } from './rate-limit.options.js';
 import type { RateLimitDecision } from './rate-limit.policy.js';
 import { apiKeyRoutes } from './api-key-routes.js';
 import { prepare, type PreparedRule } from './rate-limit.rules.js';
 import { RateLimiterService } from './rate-limiter.service.js';
-
-type Headers = Required<Omit<RateLimitHeaderOptions, 'partitionKeySecret'>>;
+import { RATE_LIMIT_DEFAULTS, resolveRateLimitSettings, type RateLimitSettings } from './rate-limit.settings.js';
 
 /**
  * Enforces `@RateLimit` rules and the module's default rules on HTTP routes (Express and
@@ -31,9 +30,8 @@ type Headers = Required<Omit<RateLimitHeaderOptions, 'partitionKeySecret'>>;
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate, OnModuleInit {
-  private readonly options: RateLimitOptions;
+  private readonly settings: RateLimitSettings;
   private readonly defaults: PreparedRule[];
-  private readonly headers: Headers | false;
   private readonly secret: Buffer;
   private readonly routes = new Map<Function, Map<Function, PreparedRule[]>>();
   // The account of a request's API key, resolved once per request.
@@ -46,8 +44,8 @@ export class RateLimitGuard implements CanActivate, OnModuleInit {
     protected readonly limiter: RateLimiterService,
     @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions,
   ) {
-    this.options = (moduleOptions.rateLimit ?? {}) as RateLimitOptions;
-    const defaults = this.options.defaults === undefined ? [] : ([] as RateLimitRule[]).concat(this.options.defaults);
+    this.settings = resolveRateLimitSettings(moduleOptions.rateLimit);
+    const { defaults } = this.settings;
     this.defaults = defaults.map((rule, i) => {
       try {
         return prepare(rule);
@@ -55,19 +53,17 @@ export class RateLimitGuard implements CanActivate, OnModuleInit {
         throw new RediskitConfigError([`rateLimit.defaults[${i}]: ${(error as Error).message}`]);
       }
     });
-    if (!this.options.apiKeys) {
+    if (!this.settings.apiKeys) {
       const problems = defaults.flatMap((rule, i) => (rule.key === 'apiKey' ? [`rateLimit.defaults[${i}]: ${API_KEYS_REQUIRED}`] : []));
       if (problems.length > 0) throw new RediskitConfigError(problems);
     }
-    const h = this.options.headers;
-    this.headers = h === false ? false : { standard: h === true || h?.standard !== false, legacy: typeof h === 'object' && !!h.legacy };
-    const secret = typeof h === 'object' ? h.partitionKeySecret : undefined;
+    const secret = this.settings.partitionKeySecret;
     this.secret = secret ? Buffer.from(secret) : randomBytes(32);
   }
 
   /** Refuses to boot when a route has a `key: 'apiKey'` rule and `rateLimit.apiKeys` is not set. */
   onModuleInit(): void {
-    if (this.options.apiKeys || !this.modules) return;
+    if (this.settings.apiKeys || !this.modules) return;
     const routes = apiKeyRoutes(this.modules);
     if (routes.length > 0) throw new RediskitConfigError(routes.map((route) => `@RateLimit on ${route}: ${API_KEYS_REQUIRED}`));
   }
@@ -103,10 +99,10 @@ export class RateLimitGuard implements CanActivate, OnModuleInit {
    * scope is global) and who is asking.
    */
   protected async getPartition(rule: RateLimitRule, context: ExecutionContext, request: any): Promise<string> {
-    const key = rule.key ?? 'ip';
+    const key = rule.key ?? RATE_LIMIT_DEFAULTS.rule.key;
     if (key === 'route') return `${routeOf(rule, context)}|route`;
     let who: string | undefined;
-    if (key === 'user') who = tagged('user', this.options.user ? this.options.user(request) : (request.user?.id ?? request.user?.sub));
+    if (key === 'user') who = tagged('user', this.settings.user(request));
     else if (key === 'apiKey') who = tagged('account', await this.accountOf(request));
     else if (typeof key === 'function') who = tagged('fn', await key(context));
     return who === undefined ? this.ipPartition(rule, context, request) : `${routeOf(rule, context)}|${who}`;
@@ -114,13 +110,13 @@ export class RateLimitGuard implements CanActivate, OnModuleInit {
 
   /** The partition of the client address: where requests nobody could be named for fall. */
   protected ipPartition(rule: RateLimitRule, context: ExecutionContext, request: any): string {
-    return `${routeOf(rule, context)}|ip:${clientIp(request, this.options.ipv6Subnet ?? 64) ?? 'unknown'}`;
+    return `${routeOf(rule, context)}|ip:${clientIp(request, this.settings.ipv6Subnet) ?? 'unknown'}`;
   }
 
   // The account id `rateLimit.apiKeys` gives the request's API key (undefined without a key).
   private accountOf(request: any): Promise<unknown> {
-    const value = headerOf(request, this.options.apiKeyHeader ?? 'x-api-key');
-    const resolve = this.options.apiKeys;
+    const value = headerOf(request, this.settings.apiKeyHeader);
+    const resolve = this.settings.apiKeys;
     if (!value || !resolve) return Promise.resolve(undefined);
     if (typeof request !== 'object' || request === null) return Promise.resolve(resolve(value, request));
     let account = this.accounts.get(request);
@@ -136,12 +132,13 @@ export class RateLimitGuard implements CanActivate, OnModuleInit {
   }
 
   private writeHeaders(response: unknown, entries: HeaderEntry[]): void {
-    if (!this.headers) return;
-    if (this.headers.standard) {
+    const { headers } = this.settings;
+    if (!headers) return;
+    if (headers.standard) {
       setHeader(response, 'RateLimit-Policy', rateLimitPolicyField(entries));
       setHeader(response, 'RateLimit', rateLimitField(entries));
     }
-    if (this.headers.legacy) {
+    if (headers.legacy) {
       const { decision } = mostConstrained(entries);
       setHeader(response, 'X-RateLimit-Limit', String(decision.limit));
       setHeader(response, 'X-RateLimit-Remaining', String(Math.max(0, decision.remaining)));

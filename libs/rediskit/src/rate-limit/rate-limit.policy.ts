@@ -1,5 +1,6 @@
 import { RediskitArgumentError } from '../errors.js';
 import { toPositiveMs, type Duration } from '../options/duration.js';
+import { RATE_LIMIT_DEFAULTS } from './rate-limit.settings.js';
 
 /**
  * How a limiter counts:
@@ -128,7 +129,7 @@ export function resolvePolicy(policy: RateLimitPolicy): ResolvedPolicy {
 }
 
 function check(p: RateLimitPolicy): ResolvedPolicy {
-  const algorithm = p.algorithm ?? 'fixed-window';
+  const algorithm = p.algorithm ?? RATE_LIMIT_DEFAULTS.policy.algorithm;
   if (!RATE_LIMIT_ALGORITHMS.includes(algorithm)) {
     throw new RediskitArgumentError('policy.algorithm', `must be one of ${RATE_LIMIT_ALGORITHMS.join(', ')}, got ${JSON.stringify(p.algorithm)}`);
   }
@@ -139,7 +140,7 @@ function check(p: RateLimitPolicy): ResolvedPolicy {
     throw new RediskitArgumentError('policy.burst', `applies to token-bucket and gcra only (algorithm is ${algorithm})`);
   }
   const capacity = p.burst === undefined ? limit : positiveInt(p.burst, 'policy.burst');
-  const cost = p.cost === undefined ? 1 : positiveInt(p.cost, 'policy.cost');
+  const cost = p.cost === undefined ? RATE_LIMIT_DEFAULTS.policy.cost : positiveInt(p.cost, 'policy.cost');
   if (cost > capacity) throw new RediskitArgumentError('policy.cost', `must not exceed ${bucket ? 'burst' : 'limit'} (${capacity}), got ${cost}`);
   const blockMs = p.blockDuration === undefined ? 0 : Math.max(1, Math.round(toPositiveMs(p.blockDuration, 'policy.blockDuration')));
   if (p.failure !== undefined && !FAILURES.includes(p.failure)) {

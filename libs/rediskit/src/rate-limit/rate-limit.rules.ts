@@ -1,5 +1,6 @@
 import { RediskitArgumentError } from '../errors.js';
 import type { RateLimitRule } from './rate-limit.options.js';
+import { RATE_LIMIT_DEFAULTS } from './rate-limit.settings.js';
 import { resolvePolicy, type RateLimitPolicy, type ResolvedPolicy } from './rate-limit.policy.js';
 
 /** A rule with its name settled and its policy resolved. */
@@ -27,7 +28,7 @@ export function prepare(rule: RateLimitRule): PreparedRule {
     if (rule.scope !== undefined && rule.scope !== 'route' && rule.scope !== 'global') {
       throw new RediskitArgumentError('rule.scope', `must be 'route' or 'global', got ${JSON.stringify(rule.scope)}`);
     }
-    const named = rule.name === undefined ? { ...rule, name: 'default' } : rule;
+    const named = rule.name === undefined ? { ...rule, name: RATE_LIMIT_DEFAULTS.rule.name } : rule;
     p = { rule, named, policy: resolvePolicy(named) };
     prepared.set(rule, p);
   }

@@ -1,89 +1,37 @@
 import { createHmac } from 'node:crypto';
 import type { RedisClient } from '../connection/client.factory.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
 import type { RedisRegistry } from '../connection/redis.registry.js';
 import { RediskitConnectionError } from '../errors.js';
-import { encodeKeyPart, type Keyspace, type KeyPart } from '../keyspace/keyspace.js';
+import type { Keyspace, KeyPart } from '../keyspace/keyspace.js';
 import type { BoundCounter, CounterMetric, MetricsService } from '../metrics/metrics.service.js';
 import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import type { LuaScript } from '../scripts/lua-script.js';
-import type { BatchScript } from '../scripts/batch-script.js';
-import { ScriptBatcher } from '../scripts/script-batcher.js';
-import { ScriptRunner, type ScriptArg } from '../scripts/script-runner.js';
-import { fixedWindowScript } from './rate-limit-fixed-window.lua.js';
-import { gcraScript } from './rate-limit-gcra.lua.js';
-import { keySecretScript } from './rate-limit-key-secret.lua.js';
-import { MemoryRateLimiter, type RawDecision } from './memory-rate-limiter.js';
+import type { ScriptArg } from '../scripts/script-runner.js';
+import { Tracing } from '../tracing/tracing.js';
+import { DecisionPlans, RATE_LIMIT_FEATURE } from './decision-plans.js';
+import { LimiterConnection } from './limiter-connection.js';
+import type { MemoryRateLimiter, RawDecision } from './memory-rate-limiter.js';
 import { PartitionSecret } from './partition-secret.js';
+import { keySecretScript } from './rate-limit-key-secret.lua.js';
+import { RateLimitFallback } from './rate-limit.fallback.js';
 import type { RateLimitOptions } from './rate-limit.options.js';
 import {
-  algorithmTag,
   checkCost,
-  RATE_LIMIT_ALGORITHMS,
   resolvePolicy,
-  type RateLimitAlgorithm,
   type RateLimitDecision,
   type RateLimitFailurePolicy,
   type RateLimitPolicy,
   type ResolvedPolicy,
 } from './rate-limit.policy.js';
-import { RATE_LIMIT_REPLY } from './rate-limit.lua-prelude.js';
-import { slidingWindowCounterScript } from './rate-limit-sliding-window-counter.lua.js';
-import { slidingWindowLogScript } from './rate-limit-sliding-window-log.lua.js';
-import { throttlerIncrementScript } from './rate-limit-throttler-increment.lua.js';
-import { tokenBucketScript } from './rate-limit-token-bucket.lua.js';
-import { Tracing } from '../tracing/tracing.js';
+import { resolveRateLimitSettings, type RateLimitSettings } from './rate-limit.settings.js';
 import { tracedDecision } from './rate-limit.tracing.js';
-import { RediskitLogger } from '../context/rediskit-logger.js';
 
-const SCRIPTS: Record<RateLimitAlgorithm, BatchScript> = {
-  'fixed-window': fixedWindowScript,
-  'sliding-window-log': slidingWindowLogScript,
-  'sliding-window-counter': slidingWindowCounterScript,
-  'token-bucket': tokenBucketScript,
-  gcra: gcraScript,
-};
-
-/** What a policy sends with every decision, worked out once per policy. */
-interface Plan {
-  batcher: ScriptBatcher<RawDecision>;
-  /** Appended to `:{partition}` to make the state key and (with a blockDuration) the block key. */
-  suffixes: string[];
-}
-
-/** Key feature segment of every rate-limit key: `prefix:app:env:ratelimit:{partition}:policy:algo`. */
-export const RATE_LIMIT_FEATURE = 'ratelimit';
+export { RATE_LIMIT_FEATURE } from './decision-plans.js';
 
 // Prefix of the partition hash input: the same secret used for the `pk` header parameter
 // (headers.partitionKeySecret) then still gives a value unrelated to the Redis key.
 const PARTITION_DOMAIN = 'rediskit:ratelimit:partition\n';
-
-// How long a fail-closed refusal tells the client to wait: Redis may be back by then.
-const CLOSED_RETRY_MS = 1000;
-
-/**
- * ioredis settings of the limiter's own connection. A limiter command must run once or not at
- * all: a command replayed after a reconnect would count a request twice (and one queued while
- * Redis is down would count a request the failure policy already decided). So: no offline
- * queue (fail at once while disconnected), no resending of commands that were in flight when
- * the socket dropped, no retries.
- *
- * On a cluster, node connections never reconnect (ioredis drops them and refreshes the slots),
- * and the limiter only sends while the cluster is `ready`; what remains is to not resend a
- * command that failed with "Connection is closed" (`retryDelayOnFailover: 0`) and to follow
- * ASK/MOVED per command (no auto-pipelining: a redirected command was not executed, so
- * following it is safe). The cluster-level queue stays on because ioredis also uses it for a
- * node connection's very first connect, which is not a replay.
- */
-export const LIMITER_CLIENT_OPTIONS = { enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0 } as const;
-export const LIMITER_CLUSTER_OPTIONS = { retryDelayOnFailover: 0, enableAutoPipelining: false } as const;
-
-/** The limiter's own client and its script runner. */
-interface LimiterLink {
-  client: RedisClient;
-  runner: ScriptRunner;
-}
 
 /**
  * Rate limiting on Redis: five algorithms, each decision one atomic script (EVALSHA) on one
@@ -99,47 +47,33 @@ interface LimiterLink {
  * if (!decision.allowed) throw new HttpException('Too Many Requests', 429);
  */
 export class RateLimiterService {
-  private readonly logger = new RediskitLogger('RateLimiter');
-  private link?: LimiterLink;
-  /** Per algorithm: its script, with the decisions of one tick sent as one call. */
-  private readonly batchers: Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
+  private readonly link: LimiterConnection;
+  private readonly plans: DecisionPlans;
+  private readonly fallback: RateLimitFallback;
   private readonly decisions: CounterMetric;
-  private readonly fallbacks: CounterMetric;
-  /** The per-instance limiter of the `memory` failure policy. */
-  readonly memory: MemoryRateLimiter;
-  /** The module-wide failure policy. */
-  readonly failure: RateLimitFailurePolicy;
-  private outage = false;
-  // Bound counters per policy name (no label hashing per call), plans per resolved policy.
+  // Bound counters per policy name: no label hashing per call.
   private readonly perPolicy = new Map<string, { allowed: BoundCounter; blocked: BoundCounter }>();
-  private readonly plans = new WeakMap<ResolvedPolicy, Plan>();
   private readonly secret: PartitionSecret;
-  /** How long a decision may wait for Redis before the failure policy decides. */
-  private readonly budget: number;
+  /** The `rateLimit` options with their defaults applied. */
+  readonly settings: RateLimitSettings;
 
   private constructor(
-    private readonly connection: RedisConnection,
-    private readonly keyspace: Keyspace,
+    registry: RedisRegistry,
+    keyspace: Keyspace,
     metrics: MetricsService,
     /** The validated `rateLimit` options. */
     readonly options: RateLimitOptions,
     private readonly tracing: Tracing,
   ) {
-    const secretKey = keyspace.key(RATE_LIMIT_FEATURE, 'key-secret');
-    this.secret = new PartitionSecret((candidate) => this.runScript<string | null>(keySecretScript, [secretKey], [candidate]), options.keySecret);
-    const target = {
-      isCluster: connection.isCluster,
-      run: <T>(fn: (c: RedisClient) => Promise<T>) => this.execute(fn),
-      deadline: () => connection.deadline(this.budget),
-    };
-    this.batchers = Object.fromEntries(
-      RATE_LIMIT_ALGORITHMS.map((a) => [a, new ScriptBatcher<RawDecision>(target, SCRIPTS[a], { width: RATE_LIMIT_REPLY })]),
-    ) as Record<RateLimitAlgorithm, ScriptBatcher<RawDecision>>;
-    this.budget = toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'rateLimit.commandTimeout');
-    this.memory = new MemoryRateLimiter(options.memoryMaxKeys);
-    this.failure = options.failure ?? 'open';
+    this.settings = resolveRateLimitSettings(options);
+    const connection = registry.get(this.settings.connection);
+    // Checked again: a connection's commandTimeout may be 0 (no timeout), a limiter needs a budget.
+    this.link = new LimiterConnection(connection, toPositiveMs(this.settings.commandTimeout ?? connection.commandTimeout, 'rateLimit.commandTimeout'));
     this.decisions = metrics.counter('rate_limit_decisions_total', 'Rate-limit decisions by policy and result (allowed | blocked)', ['policy', 'result']);
-    this.fallbacks = metrics.counter('rate_limit_fallbacks_total', 'Decisions taken by the failure policy because Redis could not be asked', ['policy', 'mode']);
+    this.fallback = new RateLimitFallback(this.settings, metrics);
+    this.plans = new DecisionPlans(this.link, keyspace, (p) => this.fallback.register(p));
+    const secretKey = keyspace.key(RATE_LIMIT_FEATURE, 'key-secret');
+    this.secret = new PartitionSecret((candidate) => this.runScript<string | null>(keySecretScript, [secretKey], [candidate]), this.settings.keySecret);
   }
 
   /**
@@ -148,18 +82,24 @@ export class RateLimiterService {
    * on first use.
    */
   static async create(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, moduleOptions: RedisModuleOptions, tracing = Tracing.off): Promise<RateLimiterService> {
-    const options = (moduleOptions.rateLimit ?? {}) as RateLimitOptions;
-    const connection = registry.get(options.connection);
-    const service = new RateLimiterService(connection, keyspace, metrics, options, tracing);
-    if (moduleOptions.rateLimit !== undefined) {
-      service.link = linkTo(await connection.duplicate('rate-limit', LIMITER_CLIENT_OPTIONS, undefined, { cluster: LIMITER_CLUSTER_OPTIONS }));
-    }
+    const service = new RateLimiterService(registry, keyspace, metrics, (moduleOptions.rateLimit ?? {}) as RateLimitOptions, tracing);
+    if (moduleOptions.rateLimit !== undefined) await service.link.open();
     return service;
   }
 
-  /** The limiter's own client (see {@link LIMITER_CLIENT_OPTIONS}); reading it opens the connection if not yet open. */
+  /** The limiter's own client (see `LIMITER_CLIENT_OPTIONS`); reading it opens the connection if not yet open. */
   get client(): RedisClient {
-    return this.opened().client;
+    return this.link.client;
+  }
+
+  /** The per-instance limiter of the `memory` failure policy. */
+  get memory(): MemoryRateLimiter {
+    return this.fallback.memory;
+  }
+
+  /** The module-wide failure policy. */
+  get failure(): RateLimitFailurePolicy {
+    return this.fallback.failure;
   }
 
   /**
@@ -216,7 +156,7 @@ export class RateLimiterService {
   async reset(key: KeyPart, policy: RateLimitPolicy): Promise<void> {
     const p = resolvePolicy(policy);
     const keys = this.keysOf(key, p);
-    this.memory.reset(String(key), p);
+    this.fallback.memory.reset(String(key), p);
     try {
       await this.execute(() => this.client.del(...keys));
     } catch (error) {
@@ -229,9 +169,7 @@ export class RateLimiterService {
    * penalty-box marker. They share one hash tag, so a decision touches one cluster slot.
    */
   keysOf(key: KeyPart, policy: RateLimitPolicy | ResolvedPolicy): string[] {
-    const { suffixes } = this.planOf('windowMs' in policy ? policy : resolvePolicy(policy));
-    const slot = this.keyspace.slotted(RATE_LIMIT_FEATURE, key);
-    return suffixes.map((suffix) => slot + suffix);
+    return this.plans.keys(key, this.plans.of('windowMs' in policy ? policy : resolvePolicy(policy)));
   }
 
   /**
@@ -240,89 +178,42 @@ export class RateLimiterService {
    * `RediskitThrottlerStorage`.
    */
   execute<T>(call: (client: RedisClient) => Promise<T>): Promise<T> {
-    let link: LimiterLink;
-    try {
-      link = this.opened();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // A decision never waits for a reconnect: the failure policy answers at once. Only a
-    // connection making its first attempt (opened on first use) is waited for, within the budget.
-    const { status } = link.client;
-    if (status === 'reconnecting' || status === 'close' || status === 'end') {
-      const down = new RediskitConnectionError(`Rate-limit connection to ${this.connection.address} is ${status}`);
-      this.connection.breaker.recordFailure(down);
-      return Promise.reject(down);
-    }
-    return this.connection.call(link.client, this.budget, call);
+    return this.link.execute(call);
   }
 
   /** Runs a rate-limit Lua script like {@link execute}. */
   runScript<T>(script: LuaScript, keys: string[], args: ScriptArg[]): Promise<T> {
-    const withDeadline = script.deadline ? [...args, this.connection.deadline(this.budget)] : args;
-    return this.execute(() => this.link!.runner.run<T>(script, keys, withDeadline));
+    return this.link.runScript(script, keys, args);
   }
 
   /** Records that a decision came from the failure policy; logs once per outage. */
   noteFallback(policy: string, mode: RateLimitFailurePolicy, error: unknown): void {
-    this.fallbacks.inc({ policy, mode });
-    if (this.outage) return;
-    this.outage = true;
-    this.logger.warn(`Redis unavailable for rate limiting (${(error as Error)?.message ?? error}); deciding "${mode}" until it is back`);
+    this.fallback.noteFallback(policy, mode, error);
   }
 
   /** Records that Redis answered again. */
   noteRecovered(): void {
-    if (!this.outage) return;
-    this.outage = false;
-    this.logger.log('Redis is back: rate limits are decided by Redis again');
+    this.fallback.noteRecovered();
   }
 
   private async decide(key: KeyPart, p: ResolvedPolicy, cost: number, write: boolean): Promise<RateLimitDecision> {
-    const plan = this.planOf(p);
-    const keys = this.keysOf(key, p);
+    const plan = this.plans.of(p);
+    const keys = this.plans.keys(key, plan);
     let raw: RawDecision;
     let fallback: RateLimitFailurePolicy | undefined;
     try {
       raw = await plan.batcher.call(keys, [p.limit, p.windowMs, write ? cost : -cost, p.capacity, p.blockMs]);
-      if (this.outage) this.noteRecovered();
+      if (this.fallback.outage) this.fallback.noteRecovered();
     } catch (error) {
-      fallback = p.failure ?? this.failure;
-      raw = this.fallbackDecision(String(key), p, cost, write, fallback);
-      this.noteFallback(p.name, fallback, error);
+      fallback = this.fallback.modeOf(p);
+      raw = this.fallback.decide(String(key), p, cost, write, fallback);
+      this.fallback.noteFallback(p.name, fallback, error);
     }
     const allowed = raw[0] === 1;
     if (write) this.counters(p.name)[allowed ? 'allowed' : 'blocked'].inc();
     const decision: RateLimitDecision = { allowed, limit: p.capacity, remaining: raw[1], resetMs: raw[2], retryAfterMs: raw[3], policy: p.name };
     if (fallback) decision.fallback = fallback;
     return decision;
-  }
-
-  /**
-   * The limiter's client, opened on first use. Concurrent first calls share one connection:
-   * it is created synchronously here, and calls wait for it within their budget.
-   */
-  private opened(): LimiterLink {
-    if (!this.link) this.link = linkTo(this.connection.open('rate-limit', LIMITER_CLIENT_OPTIONS, { cluster: LIMITER_CLUSTER_OPTIONS }).client);
-    return this.link;
-  }
-
-  private planOf(p: ResolvedPolicy): Plan {
-    let plan = this.plans.get(p);
-    if (!plan) {
-      // keyspace.slotted(FEATURE, key, name, tag) with the fixed tail built once.
-      const sep = this.keyspace.separator;
-      const name = `${sep}${encodeKeyPart(p.name, sep)}${sep}`;
-      const block = p.blockMs > 0;
-      plan = {
-        batcher: this.batchers[p.algorithm],
-        suffixes: block ? [name + algorithmTag(p.algorithm), `${name}block`] : [name + algorithmTag(p.algorithm)],
-      };
-      this.plans.set(p, plan);
-      // Exported at 0 from the policy's first use, so an alert on its increase sees the first fallback.
-      this.fallbacks.inc({ policy: p.name, mode: p.failure ?? this.failure }, 0);
-    }
-    return plan;
   }
 
   private counters(policy: string): { allowed: BoundCounter; blocked: BoundCounter } {
@@ -333,14 +224,4 @@ export class RateLimiterService {
     }
     return c;
   }
-
-  private fallbackDecision(key: string, p: ResolvedPolicy, cost: number, write: boolean, mode: RateLimitFailurePolicy): RawDecision {
-    if (mode === 'memory') return this.memory.decide(key, p, cost, write);
-    if (mode === 'closed') return [0, 0, CLOSED_RETRY_MS, CLOSED_RETRY_MS];
-    return [1, p.capacity - cost, 0, 0];
-  }
-}
-
-function linkTo(client: RedisClient): LimiterLink {
-  return { client, runner: new ScriptRunner(client).define(throttlerIncrementScript, keySecretScript) };
 }
