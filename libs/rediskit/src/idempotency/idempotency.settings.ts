@@ -1,3 +1,4 @@
+import { resolveCommandSettings, type CommandSettings } from '../options/command-settings.js';
 import { toPositiveMs } from '../options/duration.js';
 import { sessionOf } from '../session/index.js';
 import type { IdempotencyFailurePolicy, IdempotencyIdentifyFn, IdempotencyOptions } from './idempotency.options.js';
@@ -21,10 +22,7 @@ export const defaultIdempotencyIdentify: IdempotencyIdentifyFn = (request: any) 
 };
 
 /** The `idempotency` options with every default applied, durations in ms; `@Idempotent` options are laid over them per route. */
-export interface IdempotencySettings {
-  connection?: string;
-  /** Unset: the connection's `commandTimeout`. */
-  commandTimeout?: number;
+export interface IdempotencySettings extends CommandSettings {
   ttl: number;
   inProgressTtl: number;
   /** Lower case. */
@@ -42,8 +40,7 @@ export interface IdempotencySettings {
 /** Applies the defaults of {@link IdempotencyOptions}. */
 export function resolveIdempotencySettings(options: IdempotencyOptions = {}): IdempotencySettings {
   return {
-    connection: options.connection,
-    commandTimeout: options.commandTimeout === undefined ? undefined : toPositiveMs(options.commandTimeout, 'idempotency.commandTimeout'),
+    ...resolveCommandSettings(options, 'idempotency'),
     ttl: toPositiveMs(options.ttl ?? IDEMPOTENCY_DEFAULTS.ttl, 'idempotency.ttl'),
     inProgressTtl: toPositiveMs(options.inProgressTtl ?? IDEMPOTENCY_DEFAULTS.inProgressTtl, 'idempotency.inProgressTtl'),
     header: (options.header ?? IDEMPOTENCY_DEFAULTS.header).toLowerCase(),

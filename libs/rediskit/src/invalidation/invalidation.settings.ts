@@ -1,4 +1,4 @@
-import { toPositiveMs } from '../options/duration.js';
+import { resolveCommandSettings, type CommandSettings } from '../options/command-settings.js';
 import type { InvalidationOptions } from './invalidation.options.js';
 import type { InvalidationRule } from './invalidation.rules.js';
 
@@ -17,10 +17,7 @@ export const INVALIDATION_DEFAULTS = {
 } as const;
 
 /** The `invalidation` options with every default applied, durations in ms. */
-export interface InvalidationSettings {
-  connection?: string;
-  /** Unset: the connection's `commandTimeout`. */
-  commandTimeout?: number;
+export interface InvalidationSettings extends CommandSettings {
   rules: InvalidationRule[];
   streamLength: number;
   backlog: number;
@@ -32,8 +29,7 @@ export interface InvalidationSettings {
 /** Applies the defaults of {@link InvalidationOptions}. */
 export function resolveInvalidationSettings(options: InvalidationOptions = {}): InvalidationSettings {
   return {
-    connection: options.connection,
-    commandTimeout: options.commandTimeout === undefined ? undefined : toPositiveMs(options.commandTimeout, 'invalidation.commandTimeout'),
+    ...resolveCommandSettings(options, 'invalidation'),
     rules: options.rules ?? [],
     streamLength: options.streamLength ?? INVALIDATION_DEFAULTS.streamLength,
     backlog: options.backlog ?? INVALIDATION_DEFAULTS.backlog,
