@@ -52,19 +52,6 @@ export interface DatabaseInvalidationOptions {
   tags?: (change: RowChange) => string[];
 }
 
-export const DB_INVALIDATION_DEFAULTS = {
-  lease: 15_000,
-  reconnectDelay: 1000,
-  maxReconnectDelay: 30_000,
-  heartbeat: 10_000,
-  maxIdsPerTable: 1000,
-} as const;
-
-/** The default tags of a change: the table, and the row when its id is known. */
-export function defaultChangeTags(change: RowChange): string[] {
-  return change.id === undefined ? [change.table] : [change.table, `${change.table}:${change.id}`];
-}
-
 function check(name: string, test: (v: unknown) => boolean, message: string, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy({ name, validator: { validate: test, defaultMessage: (a) => `${a?.property} ${message}` } }, options);
 }

@@ -3,15 +3,14 @@ import { CacheService } from '../cache/index.js';
 import { LockNotAcquiredError } from '../errors.js';
 import { LockService } from '../lock/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { ChangeBatch } from './change-batch.js';
 import { openChangeFeed, type ChangeFeed } from './change-feed.js';
 import { parseChange, type RowChange } from './change-payload.js';
-import { bareName, changeChannel, installChangeTriggers, watchedTable, type WatchedTable } from './change-triggers.js';
+import { bareName, installChangeTriggers } from './change-triggers.js';
 import { DbInvalidationMetrics, type InvalidationReason } from './db-invalidation.metrics.js';
-import { DB_INVALIDATION_DEFAULTS, defaultChangeTags, type DatabaseInvalidationOptions } from './db-invalidation.options.js';
+import { DB_INVALIDATION_DEFAULTS, resolveDbInvalidationSettings, type DbInvalidationSettings } from './db-invalidation.settings.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -46,16 +45,14 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 @Injectable()
 export class DatabaseInvalidationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new RediskitLogger('DatabaseInvalidation');
-  private readonly options?: DatabaseInvalidationOptions;
+  private readonly settings?: DbInvalidationSettings;
   private readonly metrics: DbInvalidationMetrics;
   private readonly stopping = new AbortController();
   private running?: Promise<void>;
   private batch = new ChangeBatch(DB_INVALIDATION_DEFAULTS.maxIdsPerTable);
   private flushing?: Promise<void>;
   private feed?: ChangeFeed;
-  private tables: Required<WatchedTable>[] = [];
   private watched = new Set<string>();
-  private channel = '';
 
   constructor(
     private readonly cache: CacheService,
@@ -64,12 +61,11 @@ export class DatabaseInvalidationService implements OnApplicationBootstrap, OnMo
     @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions,
   ) {
     this.metrics = new DbInvalidationMetrics(metrics);
-    this.options = moduleOptions.databaseInvalidation;
-    if (!this.options) return;
-    this.tables = this.options.tables.map((t) => watchedTable(t));
-    this.watched = new Set(this.tables.map((t) => bareName(t.table)));
-    this.channel = changeChannel(this.options.channel);
-    this.batch = new ChangeBatch(this.options.maxIdsPerTable ?? DB_INVALIDATION_DEFAULTS.maxIdsPerTable);
+    const options = moduleOptions.databaseInvalidation;
+    if (!options) return;
+    this.settings = resolveDbInvalidationSettings(options);
+    this.watched = new Set(this.settings.tables.map((t) => bareName(t.table)));
+    this.batch = new ChangeBatch(this.settings.maxIdsPerTable);
   }
 
   /** True while this instance holds the lease and listens. */
@@ -78,7 +74,7 @@ export class DatabaseInvalidationService implements OnApplicationBootstrap, OnMo
   }
 
   onApplicationBootstrap(): void {
-    if (this.options) this.running = this.compete(this.options);
+    if (this.settings) this.running = this.compete(this.settings);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -88,12 +84,12 @@ export class DatabaseInvalidationService implements OnApplicationBootstrap, OnMo
   }
 
   // Every instance: take the lease when free, listen while it holds, try again a third of a lease later.
-  private async compete(options: DatabaseInvalidationOptions): Promise<void> {
-    const lease = toPositiveMs(options.lease ?? DB_INVALIDATION_DEFAULTS.lease, 'databaseInvalidation.lease');
+  private async compete(settings: DbInvalidationSettings): Promise<void> {
+    const { lease } = settings;
     const signal = this.stopping.signal;
     while (!signal.aborted) {
       try {
-        await this.locks.withLock(`db-invalidation:${this.channel}`, (lost) => this.listen(options, lost), { ttl: lease, retry: { attempts: 0 }, signal });
+        await this.locks.withLock(`db-invalidation:${settings.channel}`, (lost) => this.listen(settings, lost), { ttl: lease, retry: { attempts: 0 }, signal });
       } catch (error) {
         if (!(error instanceof LockNotAcquiredError) && !signal.aborted) this.logger.warn(`Listener lease: ${(error as Error).message}`);
       }
@@ -102,16 +98,15 @@ export class DatabaseInvalidationService implements OnApplicationBootstrap, OnMo
   }
 
   // The lease holder: keeps a LISTEN open until the lease is lost or the app stops.
-  private async listen(options: DatabaseInvalidationOptions, lost: AbortSignal): Promise<void> {
-    const first = toPositiveMs(options.reconnectDelay ?? DB_INVALIDATION_DEFAULTS.reconnectDelay, 'databaseInvalidation.reconnectDelay');
-    const heartbeat = toPositiveMs(options.heartbeat ?? DB_INVALIDATION_DEFAULTS.heartbeat, 'databaseInvalidation.heartbeat');
+  private async listen(settings: DbInvalidationSettings, lost: AbortSignal): Promise<void> {
+    const first = settings.reconnectDelay;
     let delay = first;
     let dropped = false;
     const leaseLost = new Promise<undefined>((resolve) => lost.addEventListener('abort', () => resolve(undefined), { once: true }));
     this.metrics.leader.set(1);
     try {
       while (!lost.aborted) {
-        const feed = await this.open(options, heartbeat).catch((error: Error) => {
+        const feed = await this.open(settings).catch((error: Error) => {
           this.metrics.failures.inc();
           this.logger.warn(`Cannot listen to the database (retrying in ${delay} ms): ${error.message}`);
           return undefined;
@@ -141,10 +136,10 @@ export class DatabaseInvalidationService implements OnApplicationBootstrap, OnMo
     }
   }
 
-  private async open(options: DatabaseInvalidationOptions, heartbeat: number): Promise<ChangeFeed> {
-    const client = await options.connect();
-    if (options.installTriggers) await installChangeTriggers(client, { tables: this.tables, channel: this.channel });
-    return openChangeFeed(client, this.channel, (payload) => this.receive(payload), heartbeat);
+  private async open(settings: DbInvalidationSettings): Promise<ChangeFeed> {
+    const client = await settings.connect();
+    if (settings.installTriggers) await installChangeTriggers(client, { tables: settings.tables, channel: settings.channel });
+    return openChangeFeed(client, settings.channel, (payload) => this.receive(payload), settings.heartbeat);
   }
 
   private receive(payload: unknown): void {
@@ -175,7 +170,7 @@ export class DatabaseInvalidationService implements OnApplicationBootstrap, OnMo
   }
 
   private tagsOf(change: RowChange): string[] {
-    return (this.options?.tags ?? defaultChangeTags)(change);
+    return this.settings!.tags(change);
   }
 
   private async invalidate(tags: string[], reason: InvalidationReason): Promise<void> {

@@ -3,7 +3,7 @@ import { RediskitArgumentError } from '../errors.js';
 import { ChangeBatch } from './change-batch.js';
 import { parseChange } from './change-payload.js';
 import { changeTriggersSql } from './change-triggers.js';
-import { defaultChangeTags } from './db-invalidation.options.js';
+import { defaultChangeTags } from './db-invalidation.settings.js';
 
 const watched = new Set(['products']);
 

@@ -3,11 +3,11 @@ import type { CacheInvalidatedEvent, CacheService } from '../cache/index.js';
 import { RediskitArgumentError, RediskitNotConfiguredError } from '../errors.js';
 import { headerTag } from '../http-cache/index.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { toMs } from '../options/duration.js';
 import { cloudflareAdapter } from './cloudflare.adapter.js';
 import type { EdgePurgeAdapter } from './edge.adapter.js';
 import { EdgeMetrics } from './edge.metrics.js';
-import { EDGE_DEFAULTS, type EdgeOptions } from './edge.options.js';
+import type { EdgeOptions } from './edge.options.js';
+import { resolveEdgeSettings } from './edge.settings.js';
 import { fastlyAdapter } from './fastly.adapter.js';
 import { PurgeQueue } from './purge.queue.js';
 import { varnishAdapter } from './varnish.adapter.js';
@@ -50,7 +50,7 @@ export class EdgePurgeService implements BeforeApplicationShutdown {
   private readonly metrics?: EdgeMetrics;
   private readonly adapter?: EdgePurgeAdapter;
   private readonly unsubscribe?: () => void;
-  private readonly closeBudget: number = EDGE_DEFAULTS.timeout;
+  private readonly closeBudget: number = 0; // read only once a queue exists
   private readonly logger = new RediskitLogger('EdgePurge');
 
   /** @param httpNamespace the HTTP cache's namespace, whose `clear()` purges everything by default. */
@@ -58,22 +58,10 @@ export class EdgePurgeService implements BeforeApplicationShutdown {
     if (!options) return;
     this.adapter = options.adapter ?? (options.varnish ? varnishAdapter(options.varnish) : options.fastly ? fastlyAdapter(options.fastly) : cloudflareAdapter(options.cloudflare!));
     this.metrics = new EdgeMetrics(metrics, this.adapter.name);
-    const retry = options.retry ?? {};
-    this.closeBudget = toMs(options.timeout ?? EDGE_DEFAULTS.timeout);
-    this.queue = new PurgeQueue(
-      this.adapter,
-      {
-        maxQueue: options.maxQueue ?? EDGE_DEFAULTS.maxQueue,
-        attempts: retry.attempts ?? EDGE_DEFAULTS.attempts,
-        minDelay: toMs(retry.minDelay ?? EDGE_DEFAULTS.minDelay),
-        maxDelay: toMs(retry.maxDelay ?? EDGE_DEFAULTS.maxDelay),
-        timeout: this.closeBudget,
-      },
-      this.metrics,
-      this.logger,
-    );
-    const onTags = options.purgeOn?.invalidateTags ?? true;
-    const clear = options.purgeOn?.clear ?? [httpNamespace];
+    const settings = resolveEdgeSettings(options, httpNamespace);
+    this.closeBudget = settings.timeout;
+    this.queue = new PurgeQueue(this.adapter, settings, this.metrics, this.logger);
+    const { invalidateTags: onTags, clear } = settings;
     const clears = (namespace: string) => clear === true || (Array.isArray(clear) && clear.includes(namespace));
     this.unsubscribe = cache.onInvalidated((e: CacheInvalidatedEvent) => {
       if (e.cleared) {

@@ -99,8 +99,6 @@ export interface EdgeOptions {
   timeout?: Duration;
 }
 
-export const EDGE_DEFAULTS = { maxQueue: 10_000, attempts: 5, minDelay: 250, maxDelay: 30_000, timeout: 10_000 } as const;
-
 declare module '../options/redis-module-options.js' {
   interface RedisModuleOptions {
     /** Purges a CDN or Varnish (L3) when the cache invalidates (`EdgePurgeService`). */

@@ -1,3 +1,4 @@
+import { resolveCommandSettings, type CommandSettings } from '../options/command-settings.js';
 import { toPositiveMs } from '../options/duration.js';
 import type { GeoOptions } from './geo.options.js';
 
@@ -13,10 +14,7 @@ export const GEO_DEFAULTS = {
 } as const;
 
 /** The `geo` options with every default applied, durations in ms. */
-export interface GeoSettings {
-  connection?: string;
-  /** Unset: the connection's `commandTimeout`. */
-  commandTimeout?: number;
+export interface GeoSettings extends CommandSettings {
   ttl: number;
   maxResults: number;
   maxMetaSize: number;
@@ -25,8 +23,7 @@ export interface GeoSettings {
 /** Applies the defaults of {@link GeoOptions}. */
 export function resolveGeoSettings(options: GeoOptions = {}): GeoSettings {
   return {
-    connection: options.connection,
-    commandTimeout: options.commandTimeout === undefined ? undefined : toPositiveMs(options.commandTimeout, 'geo.commandTimeout'),
+    ...resolveCommandSettings(options, 'geo'),
     ttl: toPositiveMs(options.ttl ?? GEO_DEFAULTS.ttl, 'geo.ttl'),
     maxResults: options.maxResults ?? GEO_DEFAULTS.maxResults,
     maxMetaSize: options.maxMetaSize ?? GEO_DEFAULTS.maxMetaSize,

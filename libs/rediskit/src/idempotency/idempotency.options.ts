@@ -71,17 +71,6 @@ export interface IdempotencyOptions {
   docsUrl?: string;
 }
 
-export const IDEMPOTENCY_DEFAULTS = {
-  ttl: 24 * 3600_000,
-  inProgressTtl: 60_000,
-  header: 'idempotency-key',
-  maxKeyLength: 255,
-  required: true,
-  maxBodySize: 64 * 1024,
-  storeHeaders: ['location', 'content-location', 'etag', 'last-modified'],
-  failure: 'closed',
-} as const;
-
 /** The largest `maxBodySize` accepted (stored responses are read back whole). */
 export const MAX_STORED_BODY = 1024 * 1024;
 

@@ -3,37 +3,15 @@ import type { RedisConnection } from '../connection/redis-connection.js';
 import { RedisRegistry } from '../connection/redis.registry.js';
 import { Keyspace, type KeyScope } from '../keyspace/keyspace.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
-import { sessionOf } from '../session/index.js';
 import { idempotencyBeginScript } from './idempotency-begin.lua.js';
 import { idempotencyFinishScript } from './idempotency-finish.lua.js';
 import { IdempotencyMetrics } from './idempotency.metrics.js';
-import { IDEMPOTENCY_DEFAULTS, type IdempotencyFailurePolicy, type IdempotencyIdentifyFn, type IdempotencyOptions } from './idempotency.options.js';
+import { resolveIdempotencySettings, type IdempotencySettings } from './idempotency.settings.js';
 
 /** What a key holds when a request comes with it. */
 export type BeginResult = { state: 'run' } | { state: 'mismatch' } | { state: 'busy'; retryAfterMs: number } | { state: 'done'; response: string };
-
-/** The module's idempotency settings, resolved once. */
-export interface IdempotencySettings {
-  ttl: number;
-  inProgressTtl: number;
-  header: string;
-  maxKeyLength: number;
-  required: boolean;
-  maxBodySize: number;
-  storeHeaders: readonly string[];
-  identify: IdempotencyIdentifyFn;
-  failure: IdempotencyFailurePolicy;
-  docsUrl?: string;
-}
-
-/** Who made a request by default: the rediskit session's user, then `request.user`. */
-export const defaultIdempotencyIdentify: IdempotencyIdentifyFn = (request: any) => {
-  const id = sessionOf(request)?.userId ?? request?.user?.id ?? request?.user?.sub;
-  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
-};
 
 /**
  * The records of idempotent requests in Redis: one hash per (client, key), claimed by
@@ -50,24 +28,11 @@ export class IdempotencyService {
   private readonly budget: number;
 
   constructor(registry: RedisRegistry, keyspace: Keyspace, metrics: MetricsService, @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions) {
-    const o: IdempotencyOptions = moduleOptions.idempotency ?? {};
-    this.connection = registry.get(o.connection);
+    this.settings = resolveIdempotencySettings(moduleOptions.idempotency);
+    this.connection = registry.get(this.settings.connection);
     this.keys = keyspace.scope('idempotency');
     this.metrics = new IdempotencyMetrics(metrics);
-    this.budget = toPositiveMs(o.commandTimeout ?? this.connection.commandTimeout, 'idempotency.commandTimeout');
-    this.settings = {
-      ttl: toPositiveMs(o.ttl ?? IDEMPOTENCY_DEFAULTS.ttl, 'idempotency.ttl'),
-      inProgressTtl: toPositiveMs(o.inProgressTtl ?? IDEMPOTENCY_DEFAULTS.inProgressTtl, 'idempotency.inProgressTtl'),
-      header: (o.header ?? IDEMPOTENCY_DEFAULTS.header).toLowerCase(),
-      maxKeyLength: o.maxKeyLength ?? IDEMPOTENCY_DEFAULTS.maxKeyLength,
-      required: o.required ?? IDEMPOTENCY_DEFAULTS.required,
-      maxBodySize: o.maxBodySize ?? IDEMPOTENCY_DEFAULTS.maxBodySize,
-      // Cookies are never replayed: one set for the first response is not handed out again.
-      storeHeaders: [...new Set((o.storeHeaders ?? IDEMPOTENCY_DEFAULTS.storeHeaders).map((h) => h.toLowerCase()))].filter((h) => h !== 'set-cookie'),
-      identify: o.identify ?? defaultIdempotencyIdentify,
-      failure: o.failure ?? IDEMPOTENCY_DEFAULTS.failure,
-      docsUrl: o.docsUrl,
-    };
+    this.budget = this.settings.commandTimeout ?? this.connection.commandTimeout;
   }
 
   /** Claims `id` for a request with this fingerprint, or says what it holds (see idempotency-begin.lua.ts). */

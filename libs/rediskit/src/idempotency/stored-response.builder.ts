@@ -1,6 +1,6 @@
 import { bodySize, serializeBody, type HttpExchange } from '../http-cache/index.js';
 import type { IdempotentResponse } from './idempotency.response.js';
-import type { IdempotencySettings } from './idempotency.service.js';
+import type { IdempotencySettings } from './idempotency.settings.js';
 
 /**
  * What is stored for a handler's value: its status, Content-Type, the allowlisted headers and

@@ -1,4 +1,4 @@
-import { INVALIDATION_DEFAULTS } from './invalidation.options.js';
+import { INVALIDATION_DEFAULTS } from './invalidation.settings.js';
 
 /** An event on its way to the stream. */
 export interface OutgoingEvent {

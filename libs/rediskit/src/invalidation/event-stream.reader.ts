@@ -1,6 +1,6 @@
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { RedisClient } from '../connection/client.factory.js';
-import { INVALIDATION_DEFAULTS } from './invalidation.options.js';
+import { INVALIDATION_DEFAULTS } from './invalidation.settings.js';
 
 /** An entry of the event stream as read: its id and fields (`o` origin, `n` name, `p` payload). */
 export interface StreamEntry {

@@ -53,19 +53,6 @@ export interface InvalidationOptions {
   emitRemoteEvents?: boolean;
 }
 
-export const INVALIDATION_DEFAULTS = {
-  streamLength: 10_000,
-  backlog: 10_000,
-  maxEventSize: 16 * 1024,
-  /** Events appended or read per Redis call. */
-  batch: 100,
-  /** How long one blocking read waits for new events before it asks again. */
-  readBlock: 1000,
-  /** Delay before appending or reading again after a failure (doubles up to 5 s). */
-  retryDelay: 100,
-  maxRetryDelay: 5000,
-} as const;
-
 export const INVALIDATION_BOUNDS = { streamLength: 10_000_000, backlog: 1_000_000, maxEventSize: 1024 * 1024 } as const;
 
 /** Validates the `invalidation` section at boot. */

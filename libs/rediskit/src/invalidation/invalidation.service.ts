@@ -8,7 +8,6 @@ import { RedisRegistry } from '../connection/redis.registry.js';
 import { RediskitArgumentError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { toPositiveMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { EventEmitterBridge, findEventEmitter } from './event-emitter.bridge.js';
@@ -16,7 +15,7 @@ import { EventOutbox, type OutgoingEvent } from './event-outbox.js';
 import { EventStreamReader, type StreamEntry } from './event-stream.reader.js';
 import { invalidationAppendScript } from './invalidation-append.lua.js';
 import { InvalidationMetrics } from './invalidation.metrics.js';
-import { INVALIDATION_DEFAULTS, type InvalidationOptions } from './invalidation.options.js';
+import { resolveInvalidationSettings, type InvalidationSettings } from './invalidation.settings.js';
 import { RuleRegistry, targetsOf, type InvalidationRule } from './invalidation.rules.js';
 
 /** What `emit` resolves with. */
@@ -46,7 +45,7 @@ export interface EmitOutcome {
 @Injectable()
 export class InvalidationService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new RediskitLogger('Rediskit:invalidation');
-  private readonly options: InvalidationOptions;
+  private readonly settings: InvalidationSettings;
   private readonly connection: RedisConnection;
   private readonly stream: string;
   private readonly budget: number;
@@ -68,14 +67,14 @@ export class InvalidationService implements OnApplicationBootstrap, BeforeApplic
     private readonly moduleRef: ModuleRef,
     @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions,
   ) {
-    this.options = moduleOptions.invalidation ?? {};
-    this.connection = registry.get(this.options.connection);
+    this.settings = resolveInvalidationSettings(moduleOptions.invalidation);
+    this.connection = registry.get(this.settings.connection);
     this.stream = keyspace.slotted('invalidation', 'events', 'stream');
-    this.budget = toPositiveMs(this.options.commandTimeout ?? this.connection.commandTimeout, 'invalidation.commandTimeout');
-    this.maxEventSize = this.options.maxEventSize ?? INVALIDATION_DEFAULTS.maxEventSize;
+    this.budget = this.settings.commandTimeout ?? this.connection.commandTimeout;
+    this.maxEventSize = this.settings.maxEventSize;
     this.metrics = new InvalidationMetrics(metrics);
-    this.registry.add(this.options.rules ?? []);
-    this.outbox = new EventOutbox(this.options.backlog ?? INVALIDATION_DEFAULTS.backlog, {
+    this.registry.add(this.settings.rules);
+    this.outbox = new EventOutbox(this.settings.backlog, {
       append: (events) => this.append(events),
       sized: (length) => this.metrics.backlog.set(length),
       failed: () => this.failed('append'),
@@ -129,7 +128,7 @@ export class InvalidationService implements OnApplicationBootstrap, BeforeApplic
 
   async onApplicationBootstrap(): Promise<void> {
     this.booted = true;
-    if (this.options.eventEmitter !== false) {
+    if (this.settings.eventEmitter) {
       const emitter = await findEventEmitter(this.moduleRef);
       if (emitter) this.bridge = new EventEmitterBridge(emitter, (name, payload) => this.fromEmitter(name, payload));
     }
@@ -148,7 +147,7 @@ export class InvalidationService implements OnApplicationBootstrap, BeforeApplic
   // Reads the stream (and listens on the emitter) once there is something to do with events.
   private follow(): void {
     for (const name of this.registry.events()) this.bridge?.listen(name);
-    if (this.registry.events().length > 0 || (this.bridge && this.options.emitRemoteEvents)) this.reader.start();
+    if (this.registry.events().length > 0 || (this.bridge && this.settings.emitRemoteEvents)) this.reader.start();
   }
 
   private fromEmitter(name: string, payload: unknown): void {
@@ -167,7 +166,7 @@ export class InvalidationService implements OnApplicationBootstrap, BeforeApplic
     }
     this.metrics.received.inc();
     await this.apply(entry.name, payload);
-    if (this.options.emitRemoteEvents) this.bridge?.relay(entry.name, payload);
+    if (this.settings.emitRemoteEvents) this.bridge?.relay(entry.name, payload);
   }
 
   // The rules of one event, one after the other (their order is the order they were registered).
@@ -190,7 +189,7 @@ export class InvalidationService implements OnApplicationBootstrap, BeforeApplic
 
   private async append(events: OutgoingEvent[]): Promise<void> {
     const args = events.flatMap((e) => [e.name, e.payload]);
-    const maxLength = this.options.streamLength ?? INVALIDATION_DEFAULTS.streamLength;
+    const maxLength = this.settings.streamLength;
     await this.connection.script(invalidationAppendScript, [this.stream], [maxLength, this.origin, ...args], this.budget);
     if (this.outageLogged && this.outbox.length <= events.length) {
       this.outageLogged = false;

@@ -1,3 +1,4 @@
+import { resolveCommandSettings, type CommandSettings } from '../options/command-settings.js';
 import { RediskitArgumentError } from '../errors.js';
 import { MAX_TIMER_MS, toMs, toPositiveMs, type Duration } from '../options/duration.js';
 import { DEFAULT_RETRY, retryPolicy, type RetryPolicy } from './lock-retry.js';
@@ -11,11 +12,8 @@ export const LOCK_DEFAULTS = {
 } as const;
 
 /** The `lock` options with every default applied, durations in ms. */
-export interface LockSettings {
-  connection?: string;
+export interface LockSettings extends CommandSettings {
   redlock?: RedlockOptions;
-  /** Unset: each connection's `commandTimeout`. */
-  commandTimeout?: number;
   defaultTtl: number;
   retry: RetryPolicy;
   driftFactor: number;
@@ -24,9 +22,8 @@ export interface LockSettings {
 /** Applies the defaults of {@link LockModuleOptions}. */
 export function resolveLockSettings(options: LockModuleOptions = {}): LockSettings {
   return {
-    connection: options.connection,
     redlock: options.redlock,
-    commandTimeout: options.commandTimeout === undefined ? undefined : toPositiveMs(options.commandTimeout, 'lock.commandTimeout'),
+    ...resolveCommandSettings(options, 'lock'),
     defaultTtl: validTtl(options.defaultTtl ?? LOCK_DEFAULTS.defaultTtl, 'lock.defaultTtl'),
     retry: retryPolicy(options.retry, LOCK_DEFAULTS.retry),
     driftFactor: options.driftFactor ?? LOCK_DEFAULTS.driftFactor,

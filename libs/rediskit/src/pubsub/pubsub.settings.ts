@@ -1,3 +1,4 @@
+import { resolveCommandSettings, type CommandSettings } from '../options/command-settings.js';
 import { hostname } from 'node:os';
 import { toMs, toPositiveMs } from '../options/duration.js';
 import type { PubSubOptions } from './pubsub.options.js';
@@ -12,10 +13,7 @@ export const PUBSUB_DEFAULTS = {
 } as const;
 
 /** The `pubsub` options with every default applied, durations in ms. */
-export interface PubSubSettings {
-  connection?: string;
-  /** Unset: the connection's `commandTimeout`. */
-  commandTimeout?: number;
+export interface PubSubSettings extends CommandSettings {
   sharded: boolean;
   source: string;
   reconnect: { baseDelay: number; maxDelay: number };
@@ -27,8 +25,7 @@ export interface PubSubSettings {
 /** Applies the defaults of {@link PubSubOptions}. */
 export function resolvePubSubSettings(options: PubSubOptions = {}): PubSubSettings {
   return {
-    connection: options.connection,
-    commandTimeout: options.commandTimeout === undefined ? undefined : toPositiveMs(options.commandTimeout, 'pubsub.commandTimeout'),
+    ...resolveCommandSettings(options, 'pubsub'),
     sharded: !!options.sharded,
     source: options.source ?? `${hostname()}:${process.pid}`,
     reconnect: {

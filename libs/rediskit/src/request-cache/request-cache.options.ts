@@ -24,8 +24,6 @@ export interface RequestCacheOptions {
   maxKeyLength?: number;
 }
 
-export const REQUEST_CACHE_DEFAULTS = { maxEntries: 1000, maxKeyLength: 256 } as const;
-
 /** Bounds of the numeric options. */
 export const REQUEST_CACHE_BOUNDS = { maxEntries: 1_000_000, minKeyLength: 32, maxKeyLength: 65_536 } as const;
 

@@ -6,7 +6,7 @@ import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { boundedKey } from './request-cache.key.js';
 import { RequestCacheMetrics } from './request-cache.metrics.js';
-import { REQUEST_CACHE_DEFAULTS } from './request-cache.options.js';
+import { resolveRequestCacheSettings } from './request-cache.settings.js';
 
 /** One request cache's entries in a request's memory (each module's RequestCache has its own). */
 type Entries = Map<string, unknown>;
@@ -30,9 +30,9 @@ export class RequestCache {
   private readonly metrics: RequestCacheMetrics;
 
   constructor(metrics: MetricsService, @Inject(REDIS_MODULE_OPTIONS) moduleOptions: RedisModuleOptions) {
-    const options = moduleOptions.requestCache ?? {};
-    this.maxEntries = options.maxEntries ?? REQUEST_CACHE_DEFAULTS.maxEntries;
-    this.maxKeyLength = options.maxKeyLength ?? REQUEST_CACHE_DEFAULTS.maxKeyLength;
+    const settings = resolveRequestCacheSettings(moduleOptions.requestCache);
+    this.maxEntries = settings.maxEntries;
+    this.maxKeyLength = settings.maxKeyLength;
     this.metrics = new RequestCacheMetrics(metrics);
   }
 

@@ -1,3 +1,4 @@
+import { resolveCommandSettings, type CommandSettings } from '../options/command-settings.js';
 import { toPositiveMs } from '../options/duration.js';
 import type { ReservationOptions } from './reservation.options.js';
 
@@ -10,10 +11,7 @@ export const RESERVATION_DEFAULTS = {
 } as const;
 
 /** The `reservation` options with every default applied, durations in ms. */
-export interface ReservationSettings {
-  connection?: string;
-  /** Unset: the connection's `commandTimeout`. */
-  commandTimeout?: number;
+export interface ReservationSettings extends CommandSettings {
   holdTtl: number;
   keepOutcomes: number;
 }
@@ -21,8 +19,7 @@ export interface ReservationSettings {
 /** Applies the defaults of {@link ReservationOptions}. */
 export function resolveReservationSettings(options: ReservationOptions = {}): ReservationSettings {
   return {
-    connection: options.connection,
-    commandTimeout: options.commandTimeout === undefined ? undefined : toPositiveMs(options.commandTimeout, 'reservation.commandTimeout'),
+    ...resolveCommandSettings(options, 'reservation'),
     holdTtl: toPositiveMs(options.holdTtl ?? RESERVATION_DEFAULTS.holdTtl, 'reservation.holdTtl'),
     keepOutcomes: toPositiveMs(options.keepOutcomes ?? RESERVATION_DEFAULTS.keepOutcomes, 'reservation.keepOutcomes'),
   };
