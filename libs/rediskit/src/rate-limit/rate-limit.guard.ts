@@ -13,7 +13,7 @@ import type { RateLimitDecision } from './rate-limit.policy.js';
 import { apiKeyRoutes } from './api-key-routes.js';
 import { prepare, type PreparedRule } from './rate-limit.rules.js';
 import { RateLimiterService } from './rate-limiter.service.js';
-import { RATE_LIMIT_DEFAULTS, resolveRateLimitSettings, type RateLimitSettings } from './rate-limit.settings.js';
+import { resolveRateLimitSettings, ruleKey, type RateLimitSettings } from './rate-limit.settings.js';
 
 /**
  * Enforces `@RateLimit` rules and the module's default rules on HTTP routes (Express and
@@ -99,7 +99,7 @@ export class RateLimitGuard implements CanActivate, OnModuleInit {
    * scope is global) and who is asking.
    */
   protected async getPartition(rule: RateLimitRule, context: ExecutionContext, request: any): Promise<string> {
-    const key = rule.key ?? RATE_LIMIT_DEFAULTS.rule.key;
+    const key = ruleKey(rule);
     if (key === 'route') return `${routeOf(rule, context)}|route`;
     let who: string | undefined;
     if (key === 'user') who = tagged('user', this.settings.user(request));

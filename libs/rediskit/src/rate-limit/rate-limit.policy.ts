@@ -1,6 +1,6 @@
 import { RediskitArgumentError } from '../errors.js';
 import { toPositiveMs, type Duration } from '../options/duration.js';
-import { RATE_LIMIT_DEFAULTS } from './rate-limit.settings.js';
+import { policyAlgorithm, RATE_LIMIT_DEFAULTS } from './rate-limit.settings.js';
 
 /**
  * How a limiter counts:
@@ -129,7 +129,7 @@ export function resolvePolicy(policy: RateLimitPolicy): ResolvedPolicy {
 }
 
 function check(p: RateLimitPolicy): ResolvedPolicy {
-  const algorithm = p.algorithm ?? RATE_LIMIT_DEFAULTS.policy.algorithm;
+  const algorithm = policyAlgorithm(p) as RateLimitAlgorithm;
   if (!RATE_LIMIT_ALGORITHMS.includes(algorithm)) {
     throw new RediskitArgumentError('policy.algorithm', `must be one of ${RATE_LIMIT_ALGORITHMS.join(', ')}, got ${JSON.stringify(p.algorithm)}`);
   }

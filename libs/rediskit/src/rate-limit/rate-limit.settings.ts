@@ -20,6 +20,12 @@ export const RATE_LIMIT_DEFAULTS = {
   closedRetryAfterMs: 1000,
 } as const;
 
+/** A guard rule's `key`, its default applied. */
+export const ruleKey = (rule: Pick<RateLimitRule, 'key'>): NonNullable<RateLimitRule['key']> => rule.key ?? RATE_LIMIT_DEFAULTS.rule.key;
+
+/** A policy's `algorithm`, its default applied (checked by the caller: it comes from options or a decorator). */
+export const policyAlgorithm = (policy: { algorithm?: string }): string => policy.algorithm ?? RATE_LIMIT_DEFAULTS.policy.algorithm;
+
 /** The `rateLimit` options with every default applied, durations in ms. */
 export interface RateLimitSettings extends Pick<RateLimitOptions, 'connection' | 'apiKeys' | 'keySecret'> {
   /** Unset: the connection's `commandTimeout`. */
