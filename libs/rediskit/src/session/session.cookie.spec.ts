@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readCookie, resolveCookieOptions, serializeCookie } from './session.cookie.js';
+import { readCookie, serializeCookie } from './session.cookie.js';
+import { resolveCookieOptions } from './session.settings.js';
 import { appendSetCookie } from './session.set-cookie.js';
 
 describe('session cookie', () => {

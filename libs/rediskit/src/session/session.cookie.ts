@@ -1,19 +1,7 @@
 import type { SessionCookieOptions } from './session.options.js';
 
-/** Cookie options with every default applied. */
+/** Cookie options with every default applied (`resolveCookieOptions` in session.settings.ts). */
 export type ResolvedCookieOptions = Required<Omit<SessionCookieOptions, 'domain'>> & { domain?: string };
-
-export function resolveCookieOptions(options: SessionCookieOptions = {}): ResolvedCookieOptions {
-  return {
-    name: options.name ?? 'sid',
-    httpOnly: options.httpOnly ?? true,
-    secure: options.secure ?? true,
-    sameSite: options.sameSite ?? 'lax',
-    path: options.path ?? '/',
-    domain: options.domain,
-    persistent: options.persistent ?? false,
-  };
-}
 
 /**
  * A `Set-Cookie` header value. `expires` (ms) is written only for persistent cookies; `0`

@@ -20,7 +20,7 @@ import { wellFormed } from './session.backend.js';
 import type { RequestLike } from './session.request.js';
 import { SessionHttp } from './session.http.js';
 import { FallbackCookies } from './session.fallback-cookie.js';
-import { resolveSessionOptions, type SessionSettings } from './session.settings.js';
+import { resolveSessionSettings, type SessionSettings } from './session.settings.js';
 import { bucketOf, hashToken, sessionBucket } from './session.token.js';
 import type { CreatedSession, CreateSessionOptions, Session, SessionClient, SessionEvent, SessionInfo } from './session.types.js';
 import type { Tracing } from '../tracing/tracing.js';
@@ -79,7 +79,7 @@ export class SessionService {
     options: SessionOptions = {},
     deps: SessionServiceDeps = {},
   ) {
-    this.settings = resolveSessionOptions(options);
+    this.settings = resolveSessionSettings(options);
     this.keys = new SessionKeys((deps.keyspace ?? new Keyspace()).scope('session'));
     this.codec = deps.codec ?? new Codec();
     this.metrics = new SessionMetrics(deps.metrics);
