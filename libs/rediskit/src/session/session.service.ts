@@ -105,7 +105,7 @@ export class SessionService {
 
   /** The live session of `token`, or null (unknown, expired, malformed: no Redis call for the last). Does not extend it. */
   get<T = Record<string, unknown>>(token: string): Promise<Session<T> | null> {
-    return this.traces.read(false, () => this.read<T>(token, false));
+    return this.traces.read(false, () => this.reader.read<T>(token, false));
   }
 
   /**
@@ -114,7 +114,7 @@ export class SessionService {
    * This is what {@link SessionGuard} calls on every request.
    */
   touch<T = Record<string, unknown>>(token: string): Promise<Session<T> | null> {
-    return this.traces.read(true, () => this.read<T>(token, true));
+    return this.traces.read(true, () => this.reader.read<T>(token, true));
   }
 
   /**
@@ -192,7 +192,7 @@ export class SessionService {
   /** True when the session of `token` holds a verification of `factor` that has not expired (Redis' clock). */
   async isVerified(token: string, factor: string): Promise<boolean> {
     checkFactor(factor);
-    const session = await this.read(token, false, true); // judged by Redis' TIME, not an estimate
+    const session = await this.reader.read(token, false, true); // judged by Redis' TIME, not an estimate
     return !!session && isVerifiedAt(session, factor);
   }
 
@@ -243,10 +243,6 @@ export class SessionService {
   /** @internal the guard counts its decisions here. */
   get guardMetric(): SessionMetrics['guard'] {
     return this.metrics.guard;
-  }
-
-  private read<T>(token: string, touch: boolean, exact = false): Promise<Session<T> | null> {
-    return this.reader.read<T>(token, touch, exact);
   }
 
   private async destroyKey(key: string, id: string, userId: string, reason: 'logout' | 'revoked'): Promise<boolean> {
