@@ -26,22 +26,31 @@ export interface HttpCacheSettings {
   keyByHost: boolean;
 }
 
-/**
- * Response headers kept with a stored body unless `storeHeaders` says otherwise.
- *
- * @example
- * httpCache: { storeHeaders: [...DEFAULT_STORE_HEADERS, 'x-total-count'] }
- */
-export const DEFAULT_STORE_HEADERS = ['content-language', 'content-disposition', 'link', 'last-modified', 'x-robots-tag'];
-
-/**
- * Cookies always treated as credentials, besides `credentialCookies` and the rediskit session
- * cookie: express-session's default cookie (the one `RediskitSessionStore` serves).
- *
- * @example
- * httpCache: { credentialCookies: ['remember_me'] }   // checked: connect.sid, remember_me, the session cookie
- */
-export const DEFAULT_CREDENTIAL_COOKIES: readonly string[] = ['connect.sid'];
+/** What the `httpCache` options default to (their `@default` tags say the same). */
+export const HTTP_CACHE_DEFAULTS = {
+  defaultTtl: 60_000,
+  maxAge: 0,
+  staleWhileRevalidate: 0,
+  honorClientNoCache: false,
+  cacheByDefault: false,
+  /**
+   * Response headers kept with a stored body unless `storeHeaders` says otherwise.
+   *
+   * @example
+   * httpCache: { storeHeaders: [...HTTP_CACHE_DEFAULTS.storeHeaders, 'x-total-count'] }
+   */
+  storeHeaders: ['content-language', 'content-disposition', 'link', 'last-modified', 'x-robots-tag'],
+  maxBodySize: 1024 * 1024,
+  tagHeaders: true,
+  lock: false,
+  namespace: 'http',
+  /**
+   * Cookies always treated as credentials, besides `credentialCookies` and the rediskit session
+   * cookie: express-session's default cookie (the one `RediskitSessionStore` serves).
+   */
+  credentialCookies: ['connect.sid'],
+  keyByHost: true,
+} as const;
 
 /**
  * The default owner of a private response: a Passport-style `request.user` (`id`, else `sub`),
@@ -56,29 +65,31 @@ export const defaultIdentify: IdentifyFn = (request: any) => {
   return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 };
 
+/** Applies the defaults of {@link HttpCacheOptions}. */
 export function resolveHttpCacheSettings(o: HttpCacheOptions = {}): HttpCacheSettings {
+  const defaults = HTTP_CACHE_DEFAULTS;
   return {
-    ttl: toPositiveMs(o.defaultTtl ?? 60_000, 'httpCache.defaultTtl'),
-    maxAge: toMs(o.maxAge ?? 0, 'httpCache.maxAge'),
-    staleWhileRevalidate: toMs(o.staleWhileRevalidate ?? 0, 'httpCache.staleWhileRevalidate'),
+    ttl: toPositiveMs(o.defaultTtl ?? defaults.defaultTtl, 'httpCache.defaultTtl'),
+    maxAge: toMs(o.maxAge ?? defaults.maxAge, 'httpCache.maxAge'),
+    staleWhileRevalidate: toMs(o.staleWhileRevalidate ?? defaults.staleWhileRevalidate, 'httpCache.staleWhileRevalidate'),
     varyBy: lower(o.varyBy ?? []),
     ignoreQuery: new Set(o.ignoreQuery ?? []),
-    honorClientNoCache: o.honorClientNoCache ?? false,
-    cacheByDefault: o.cacheByDefault ?? false,
-    storeHeaders: lower(o.storeHeaders ?? DEFAULT_STORE_HEADERS),
+    honorClientNoCache: o.honorClientNoCache ?? defaults.honorClientNoCache,
+    cacheByDefault: o.cacheByDefault ?? defaults.cacheByDefault,
+    storeHeaders: lower(o.storeHeaders ?? defaults.storeHeaders),
     statuses: o.statuses ? new Set(o.statuses) : undefined,
-    maxBodySize: o.maxBodySize ?? 1024 * 1024,
+    maxBodySize: o.maxBodySize ?? defaults.maxBodySize,
     identify: o.identify ?? defaultIdentify,
     onInvalidate: o.onInvalidate,
-    tagHeaders: o.tagHeaders ?? true,
-    lock: o.lock ?? false,
-    namespace: o.namespace ?? 'http',
-    credentialCookies: [...new Set([...DEFAULT_CREDENTIAL_COOKIES, ...(o.credentialCookies ?? [])])],
+    tagHeaders: o.tagHeaders ?? defaults.tagHeaders,
+    lock: o.lock ?? defaults.lock,
+    namespace: o.namespace ?? defaults.namespace,
+    credentialCookies: [...new Set([...defaults.credentialCookies, ...(o.credentialCookies ?? [])])],
     credentialHeaders: lower(o.credentialHeaders ?? []).filter((h) => h !== 'authorization'),
-    keyByHost: o.keyByHost ?? true,
+    keyByHost: o.keyByHost ?? defaults.keyByHost,
   };
 }
 
-export function lower(names: string[]): string[] {
+export function lower(names: readonly string[]): string[] {
   return [...new Set(names.map((n) => n.toLowerCase()))];
 }

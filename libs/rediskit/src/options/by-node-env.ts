@@ -8,7 +8,7 @@ export type ByNodeEnv<T> = Readonly<Record<NodeEnvName, T>>;
  * development).
  *
  * @example
- * const { ttl } = byNodeEnv(SESSION_DEFAULTS); // 24h in development, 30m in production, 5m in tests
+ * const { ttl } = byNodeEnv(SESSION_ENV_DEFAULTS); // 24h in development, 30m in production, 5m in tests
  */
 export function byNodeEnv<T>(table: ByNodeEnv<T>, nodeEnv: string | undefined = process.env.NODE_ENV): T {
   return nodeEnv === 'production' || nodeEnv === 'test' ? table[nodeEnv] : table.development;

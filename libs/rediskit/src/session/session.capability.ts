@@ -9,7 +9,7 @@ import { SessionGuard } from './session.guard.js';
 import { SessionService } from './session.service.js';
 import { defineCapability } from '../capability.js';
 import { byNodeEnv } from '../options/by-node-env.js';
-import { SESSION_DEFAULTS } from './session.settings.js';
+import { SESSION_ENV_DEFAULTS } from './session.settings.js';
 import { SessionOptionsDto } from './session.options.dto.js';
 import { Tracing } from '../tracing/tracing.js';
 
@@ -18,8 +18,8 @@ export const sessionCapability = defineCapability({
   section: 'session',
   optionsDto: SessionOptionsDto,
   fromEnv: (read, nodeEnv) => ({
-    ttl: read.duration('SESSION_TTL') ?? byNodeEnv(SESSION_DEFAULTS, nodeEnv).ttl,
-    maxPerUser: read.int('MAX_SESSIONS_PER_USER', 1) ?? byNodeEnv(SESSION_DEFAULTS, nodeEnv).maxPerUser,
+    ttl: read.duration('SESSION_TTL') ?? byNodeEnv(SESSION_ENV_DEFAULTS, nodeEnv).ttl,
+    maxPerUser: read.int('MAX_SESSIONS_PER_USER', 1) ?? byNodeEnv(SESSION_ENV_DEFAULTS, nodeEnv).maxPerUser,
   }),
   providers: [
     {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { appendSetCookie, readCookie, resolveCookieOptions, serializeCookie } from './session.cookie.js';
+import { readCookie, serializeCookie } from './session.cookie.js';
+import { resolveCookieOptions } from './session.settings.js';
+import { appendSetCookie } from './session.set-cookie.js';
 
 describe('session cookie', () => {
   it('is HttpOnly, Secure, SameSite=Lax, a browser-session cookie by default', () => {

@@ -1,19 +1,7 @@
 import type { SessionCookieOptions } from './session.options.js';
 
-/** Cookie options with every default applied. */
+/** Cookie options with every default applied (`resolveCookieOptions` in session.settings.ts). */
 export type ResolvedCookieOptions = Required<Omit<SessionCookieOptions, 'domain'>> & { domain?: string };
-
-export function resolveCookieOptions(options: SessionCookieOptions = {}): ResolvedCookieOptions {
-  return {
-    name: options.name ?? 'sid',
-    httpOnly: options.httpOnly ?? true,
-    secure: options.secure ?? true,
-    sameSite: options.sameSite ?? 'lax',
-    path: options.path ?? '/',
-    domain: options.domain,
-    persistent: options.persistent ?? false,
-  };
-}
 
 /**
  * A `Set-Cookie` header value. `expires` (ms) is written only for persistent cookies; `0`
@@ -39,28 +27,4 @@ export function readCookie(header: string | string[] | undefined, name: string):
     if (eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
   }
   return undefined;
-}
-
-interface AnyResponse {
-  append?: (name: string, value: string) => unknown;
-  header?: (name: string, value: string) => unknown;
-  getHeader?: (name: string) => unknown;
-  setHeader?: (name: string, value: string | string[]) => unknown;
-  raw?: unknown;
-}
-
-/** Adds a `Set-Cookie` header on an Express response, a Fastify reply or a node `ServerResponse`. */
-export function appendSetCookie(response: unknown, value: string): void {
-  const res = response as AnyResponse;
-  if (typeof res.append === 'function') {
-    res.append('Set-Cookie', value); // Express: appends to earlier Set-Cookie headers
-  } else if (typeof res.header === 'function' && res.raw) {
-    res.header('set-cookie', value); // Fastify collects several set-cookie values
-  } else if (typeof res.setHeader === 'function') {
-    const previous = res.getHeader?.('Set-Cookie');
-    const list = previous === undefined ? [] : Array.isArray(previous) ? previous.map(String) : [String(previous)];
-    res.setHeader('Set-Cookie', [...list, value]);
-  } else {
-    throw new TypeError('appendSetCookie: the response has no append, header or setHeader method');
-  }
 }

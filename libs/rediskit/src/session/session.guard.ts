@@ -10,7 +10,8 @@ import {
 import { Reflector } from '@nestjs/core';
 import { RediskitCircuitOpenError, RediskitConnectionError, RediskitSerializationError } from '../errors.js';
 import { IS_PUBLIC_KEY, REFUSE_DEGRADED_KEY, SESSION_REQUEST_KEY, SESSION_TOKEN_REQUEST_KEY, STEP_UP_KEY } from './session.constants.js';
-import { appendSetCookie, readCookie } from './session.cookie.js';
+import { readCookie } from './session.cookie.js';
+import { appendSetCookie } from './session.set-cookie.js';
 import { clientIp, fingerprintOf, type RequestLike } from './session.request.js';
 import { isVerifiedAt, SessionService } from './session.service.js';
 import type { Session } from './session.types.js';

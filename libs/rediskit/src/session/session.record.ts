@@ -36,6 +36,15 @@ export function clientFields(client: SessionClient): string[] {
   return out;
 }
 
+/** The client info that is set, as `create` stores it (validated, long values cut). */
+export function clientInfo(client: SessionClient): SessionClient {
+  const fields = clientFields(client);
+  const names: Record<string, keyof SessionClient> = { dev: 'device', ip: 'ip', ua: 'userAgent', fp: 'fingerprint' };
+  const out: SessionClient = {};
+  for (let i = 0; i < fields.length; i += 2) out[names[fields[i]]] = fields[i + 1];
+  return out;
+}
+
 /** Builds a {@link Session} from SESSION_FIELDS' values, in order. */
 export function parseSession<T>(id: string, fields: (Buffer | null)[], readAt: number, codec: Codec, key: string): Session<T> {
   const [u, c, a, x, i, r, d, dev, ip, ua, fp, v] = fields;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SESSION_DEFAULTS } from './session.settings.js';
 import type { SessionClient } from './session.types.js';
 
 /** What the session code reads from a request (Express, Fastify and node requests all fit). */
@@ -7,8 +8,6 @@ export interface RequestLike {
   ip?: string;
   socket?: { remoteAddress?: string };
 }
-
-export const DEFAULT_FINGERPRINT_HEADERS = ['user-agent', 'accept-language', 'sec-ch-ua', 'sec-ch-ua-platform'];
 
 function header(request: RequestLike, name: string): string {
   const value = request.headers[name];
@@ -41,7 +40,7 @@ export function clientIp(request: RequestLike): string | undefined {
  * @example
  * const fp = fingerprintOf(req, ['user-agent', 'accept-language']);
  */
-export function fingerprintOf(request: RequestLike, headers: string[] = DEFAULT_FINGERPRINT_HEADERS): string {
+export function fingerprintOf(request: RequestLike, headers: readonly string[] = SESSION_DEFAULTS.fingerprintHeaders): string {
   const hash = createHash('sha256');
   for (const name of headers) hash.update(name).update('\0').update(header(request, name)).update('\n');
   return hash.digest('base64url');

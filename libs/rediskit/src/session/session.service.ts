@@ -1,19 +1,11 @@
-import type { Cluster } from 'ioredis';
 import { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
-import { scanKeys } from '../connection/scan.js';
-import { RediskitArgumentError, RediskitConflictError } from '../errors.js';
-import { assertWellFormed, Keyspace } from '../keyspace/keyspace.js';
+import { RediskitConflictError } from '../errors.js';
+import { Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { toPositiveMs, type Duration } from '../options/duration.js';
-import { appendSetCookie, readCookie, serializeCookie } from './session.cookie.js';
-import { sessionCreateScript } from './session-create.lua.js';
-import { sessionDestroyAllScript } from './session-destroy-all.lua.js';
+import { checkFactor, checkPatch, checkSessionId, mergePatch, userIdOf } from './session.arguments.js';
 import { sessionDestroyScript } from './session-destroy.lua.js';
-import { sessionListScript } from './session-list.lua.js';
-import { sessionPruneScript } from './session-prune.lua.js';
-import { sessionReadScript } from './session-read.lua.js';
-import { sessionRotateScript } from './session-rotate.lua.js';
 import { sessionUpdateScript } from './session-update.lua.js';
 import { sessionVerifyScript } from './session-verify.lua.js';
 import { validateSessionData } from './session.data-validator.js';
@@ -21,17 +13,19 @@ import { SessionEvents } from './session.events.js';
 import { SessionKeys } from './session.keys.js';
 import { SessionMetrics } from './session.metrics.js';
 import type { SessionOptions } from './session.options.js';
-import { clientFields, LAST_ACTIVE, parseInfo, parseSession, SESSION_FIELDS } from './session.record.js';
-import { bearerToken, clientOf, type RequestLike } from './session.request.js';
+import { SessionReader } from './session.reader.js';
+import { SessionIssuer } from './session.issuer.js';
+import { SessionUserIndex } from './session.user-index.js';
+import { wellFormed } from './session.backend.js';
+import type { RequestLike } from './session.request.js';
+import { SessionHttp } from './session.http.js';
 import { FallbackCookies } from './session.fallback-cookie.js';
-import { resolveSessionOptions, type SessionSettings } from './session.settings.js';
-import { bucketOf, generateToken, hashToken, isWellFormedToken, sessionBucket } from './session.token.js';
+import { resolveSessionSettings, type SessionSettings } from './session.settings.js';
+import { bucketOf, hashToken, sessionBucket } from './session.token.js';
 import type { CreatedSession, CreateSessionOptions, Session, SessionClient, SessionEvent, SessionInfo } from './session.types.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { SessionTracing } from './session.tracing.js';
 
-const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
-const FACTOR = /^[A-Za-z0-9_.-]{1,64}$/;
 // Lost compare-and-set races are retried after a short random pause, so racers spread out.
 const MAX_UPDATE_ATTEMPTS = 16;
 
@@ -71,29 +65,33 @@ export class SessionService {
   private readonly codec: Codec;
   private readonly metrics: SessionMetrics;
   private readonly traces: SessionTracing;
-  // A cluster that reads from replicas could serve a session just revoked on its master: then
-  // every read goes through the script, which runs on the master.
-  private readonly plainReads: boolean;
   /** Time budget of each Redis call (`session.commandTimeout`, else the connection's). */
   private readonly budget: number;
   /** @internal The signed fallback cookies of degraded sign-in, when `session.degraded` is enabled. */
   readonly fallback?: FallbackCookies;
+  private readonly http: SessionHttp;
+  private readonly reader: SessionReader;
+  private readonly userIndex: SessionUserIndex;
+  private readonly issuer: SessionIssuer;
 
   constructor(
     private readonly connection: RedisConnection,
     options: SessionOptions = {},
     deps: SessionServiceDeps = {},
   ) {
-    this.settings = resolveSessionOptions(options);
+    this.settings = resolveSessionSettings(options);
     this.keys = new SessionKeys((deps.keyspace ?? new Keyspace()).scope('session'));
     this.codec = deps.codec ?? new Codec();
     this.metrics = new SessionMetrics(deps.metrics);
     this.traces = new SessionTracing(deps.tracing);
     this.events = deps.events ?? new SessionEvents(options.onEvent);
-    const scaleReads = connection.isCluster ? (connection.client as Cluster).options.scaleReads : undefined;
-    this.plainReads = scaleReads === undefined || scaleReads === 'master';
     this.budget = toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'session.commandTimeout');
     if (this.settings.degraded) this.fallback = new FallbackCookies(this.settings, this.settings.degraded);
+    this.http = new SessionHttp(this.settings, this.fallback);
+    const backend = { connection, keys: this.keys, codec: this.codec, metrics: this.metrics, budget: this.budget };
+    this.reader = new SessionReader(backend, this.settings.touchInterval);
+    this.userIndex = new SessionUserIndex(backend);
+    this.issuer = new SessionIssuer(backend, this.settings, (event) => this.emit(event));
   }
 
   /**
@@ -102,53 +100,12 @@ export class SessionService {
    * Call it after authentication, and hand the token to the client once (cookie or body).
    */
   create<T = Record<string, unknown>>(userId: string | number, data?: T, options: CreateSessionOptions = {}): Promise<CreatedSession<T>> {
-    return this.traces.create(() => this.open(userId, data, options));
-  }
-
-  private async open<T>(userId: string | number, data: T | undefined, options: CreateSessionOptions): Promise<CreatedSession<T>> {
-    const uid = userIdOf(userId);
-    const idle = options.ttl === undefined ? this.settings.ttl : toPositiveMs(options.ttl, 'ttl');
-    const value = (data === undefined ? {} : data) as T;
-    validateSessionData(this.settings.dataClass, value);
-    const client = clientFields(options);
-    const bucket = sessionBucket(uid);
-    const token = generateToken(bucket);
-    const id = hashToken(token);
-    const key = this.keys.session(bucket, id);
-    const reply = await this.connection.script<[number, ...string[]]>(
-      sessionCreateScript,
-      [this.keys.index(uid), key],
-      [this.keys.sessionPrefix(bucket), id, this.settings.maxPerUser, idle, this.settings.absoluteTimeout, uid, this.codec.encode(value, key), ...client],
-      this.budget,
-    );
-    const [now, ...evicted] = reply;
-    this.connection.clock.observe(now);
-    const absoluteExpiresAt = now + this.settings.absoluteTimeout;
-    const session: Session<T> = {
-      id,
-      userId: uid,
-      data: value,
-      createdAt: now,
-      lastActiveAt: now,
-      expiresAt: Math.min(now + idle, absoluteExpiresAt),
-      absoluteExpiresAt,
-      ...clientInfo(options),
-      verified: {},
-      readAt: now,
-      revision: 1,
-    };
-    this.metrics.created.inc();
-    for (const evictedId of evicted) {
-      this.metrics.ended.inc({ reason: 'evicted' });
-      this.emit({ type: 'evicted', userId: uid, sessionId: evictedId, at: now, reason: 'max-sessions' });
-    }
-    this.emit({ type: 'created', userId: uid, sessionId: id, at: now, client: clientInfo(options) });
-    return { token, session };
+    return this.traces.create(() => this.issuer.create(userId, data, options));
   }
 
   /** The live session of `token`, or null (unknown, expired, malformed: no Redis call for the last). Does not extend it. */
   get<T = Record<string, unknown>>(token: string): Promise<Session<T> | null> {
-    return this.traces.read(false, () => this.read<T>(token, false));
+    return this.traces.read(false, () => this.reader.read<T>(token, false));
   }
 
   /**
@@ -157,7 +114,7 @@ export class SessionService {
    * This is what {@link SessionGuard} calls on every request.
    */
   touch<T = Record<string, unknown>>(token: string): Promise<Session<T> | null> {
-    return this.traces.read(true, () => this.read<T>(token, true));
+    return this.traces.read(true, () => this.reader.read<T>(token, true));
   }
 
   /**
@@ -166,13 +123,11 @@ export class SessionService {
    * Returns the updated session, or null when it is gone.
    */
   async update<T = Record<string, unknown>>(token: string, patch: Partial<T> | ((data: T) => T)): Promise<Session<T> | null> {
-    if (patch === null || (typeof patch !== 'object' && typeof patch !== 'function')) {
-      throw new RediskitArgumentError('patch', 'must be an object or a function of the current data');
-    }
+    checkPatch(patch);
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const session = await this.get<T>(token);
       if (!session) return null;
-      const data = typeof patch === 'function' ? patch(session.data) : merge(session.data, patch);
+      const data = typeof patch === 'function' ? patch(session.data) : mergePatch(session.data, patch);
       validateSessionData(this.settings.dataClass, data, 'patch');
       const key = this.keys.session(bucketOf(token), session.id);
       const revision = await this.connection.script<number>(sessionUpdateScript, [key], [session.revision, this.codec.encode(data, key)], this.budget);
@@ -189,24 +144,7 @@ export class SessionService {
    * deadline carry over. Returns null when the session is gone.
    */
   rotate<T = Record<string, unknown>>(token: string): Promise<CreatedSession<T> | null> {
-    return this.traces.rotate(() => this.replaceToken<T>(token));
-  }
-
-  private async replaceToken<T>(token: string): Promise<CreatedSession<T> | null> {
-    if (!this.wellFormed(token)) return null;
-    const bucket = bucketOf(token);
-    const oldId = hashToken(token);
-    const next = generateToken(bucket);
-    const id = hashToken(next);
-    const key = this.keys.session(bucket, id);
-    const reply = await this.connection.scriptBuffer<[number, ...(Buffer | null)[]] | null>(sessionRotateScript, [this.keys.session(bucket, oldId), key], [oldId, id], this.budget);
-    if (!reply) return null;
-    const [now, ...fields] = reply;
-    this.connection.clock.observe(now);
-    const session = parseSession<T>(id, fields, now, this.codec, key);
-    this.metrics.rotated.inc();
-    this.emit({ type: 'rotated', userId: session.userId, sessionId: id, previousSessionId: oldId, at: now });
-    return { token: next, session };
+    return this.traces.rotate(() => this.issuer.rotate<T>(token));
   }
 
   /** Logs out: deletes the session of `token`. True when there was one. */
@@ -221,14 +159,14 @@ export class SessionService {
    */
   async destroyById(userId: string | number, sessionId: string): Promise<boolean> {
     const uid = userIdOf(userId);
-    if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId)) throw new RediskitArgumentError('sessionId', 'must be a session id from listForUser');
+    checkSessionId(sessionId);
     return this.destroyKey(this.keys.session(sessionBucket(uid), sessionId), sessionId, uid, 'revoked');
   }
 
   /** Logs a user out everywhere (password change, account lock) through the user's index, without SCAN. Returns how many sessions ended. */
   async destroyAllForUser(userId: string | number): Promise<number> {
     const uid = userIdOf(userId);
-    const [now, ...ids] = await this.connection.script<[number, ...string[]]>(sessionDestroyAllScript, [this.keys.index(uid)], [this.keys.sessionPrefix(sessionBucket(uid))], this.budget);
+    const [now, ...ids] = await this.userIndex.destroyAll(uid);
     if (ids.length > 0) this.metrics.ended.inc({ reason: 'logout_all' }, ids.length);
     for (const id of ids) this.emit({ type: 'destroyed', userId: uid, sessionId: id, at: now, reason: 'logout-all' });
     return ids.length;
@@ -236,9 +174,7 @@ export class SessionService {
 
   /** The user's live sessions, oldest first: device, IP, user agent, created and last-active times. */
   async listForUser(userId: string | number): Promise<SessionInfo[]> {
-    const uid = userIdOf(userId);
-    const entries = await this.connection.script<string[][]>(sessionListScript, [this.keys.index(uid)], [this.keys.sessionPrefix(sessionBucket(uid))], this.budget);
-    return entries.map((entry) => parseInfo(uid, entry));
+    return this.userIndex.list(userIdOf(userId));
   }
 
   /**
@@ -256,7 +192,7 @@ export class SessionService {
   /** True when the session of `token` holds a verification of `factor` that has not expired (Redis' clock). */
   async isVerified(token: string, factor: string): Promise<boolean> {
     checkFactor(factor);
-    const session = await this.read(token, false, true); // judged by Redis' TIME, not an estimate
+    const session = await this.reader.read(token, false, true); // judged by Redis' TIME, not an estimate
     return !!session && isVerifiedAt(session, factor);
   }
 
@@ -265,25 +201,8 @@ export class SessionService {
    * `session_active` gauge. Run it now and then (every few minutes); nothing depends on it for
    * correctness, since every other call skips and prunes stale entries itself. Uses SCAN.
    */
-  async cleanup(): Promise<{ indexes: number; removed: number; active: number }> {
-    let indexes = 0;
-    let removed = 0;
-    let active = 0;
-    for await (const batch of scanKeys(this.connection, this.keys.indexPattern())) {
-      const results = await Promise.all(
-        batch.map((index) => {
-          const bucket = /\{([^}]*)\}/.exec(index)?.[1] ?? '';
-          return this.connection.script<[number, number]>(sessionPruneScript, [index], [this.keys.sessionPrefix(bucket)], this.budget);
-        }),
-      );
-      for (const [gone, left] of results) {
-        indexes++;
-        removed += gone;
-        active += left;
-      }
-    }
-    this.metrics.active.set({}, active);
-    return { indexes, removed, active };
+  cleanup(): Promise<{ indexes: number; removed: number; active: number }> {
+    return this.userIndex.prune();
   }
 
   /**
@@ -295,23 +214,17 @@ export class SessionService {
    * if (sessions.tokenOf(req)) res.setHeader('Cache-Control', 'private, no-store');
    */
   tokenOf(request: RequestLike & { cookies?: Record<string, string | undefined> }): string | undefined {
-    const { cookie, tokenSources } = this.settings;
-    for (const source of tokenSources) {
-      const token = source === 'cookie' ? (request.cookies?.[cookie.name] ?? readCookie(request.headers.cookie, cookie.name)) : bearerToken(request);
-      if (token) return token;
-    }
-    return undefined;
+    return this.http.tokenOf(request);
   }
 
   /** IP, user agent and device fingerprint of a request, for `create`. */
   clientOf(request: RequestLike): SessionClient {
-    return clientOf(request, this.settings.fingerprintHeaders);
+    return this.http.clientOf(request);
   }
 
   /** Sets the session cookie (configured name and attributes) on an Express, Fastify or node response. */
   setCookie(response: unknown, token: string, session?: Pick<Session, 'absoluteExpiresAt'>): void {
-    const { cookie } = this.settings;
-    appendSetCookie(response, serializeCookie(cookie, token, cookie.persistent && session ? session.absoluteExpiresAt : undefined));
+    this.http.setCookie(response, token, session);
   }
 
   /**
@@ -319,8 +232,7 @@ export class SessionService {
    * copy kept elsewhere stays valid until it expires, see `session.degraded`).
    */
   clearCookie(response: unknown): void {
-    appendSetCookie(response, serializeCookie(this.settings.cookie, '', 0));
-    if (this.fallback) appendSetCookie(response, this.fallback.clear());
+    this.http.clearCookie(response);
   }
 
   /** Emits an audit event (used by the guard for `rejected`). */
@@ -333,37 +245,6 @@ export class SessionService {
     return this.metrics.guard;
   }
 
-  // Most requests need no write: a plain HMGET (a tenth of a script's cost in Redis) serves
-  // them. When the idle timeout is due for extension, or Redis' clock was not read lately, the read
-  // script decides and writes with Redis' TIME, atomically.
-  private async read<T>(token: string, touch: boolean, exact = false): Promise<Session<T> | null> {
-    if (!this.wellFormed(token)) return null;
-    const id = hashToken(token);
-    const key = this.keys.session(bucketOf(token), id);
-    if (this.plainReads && this.connection.clock.fresh && !exact) {
-      const fields = await this.connection.run((client) => client.hmgetBuffer(key, ...SESSION_FIELDS), this.budget);
-      if (fields[0] === null) {
-        this.metrics.misses.inc();
-        return null;
-      }
-      const now = this.connection.clock.now();
-      if (!touch || now - Number(fields[LAST_ACTIVE]) < this.settings.touchInterval) {
-        this.metrics.hits.inc();
-        return parseSession<T>(id, fields, now, this.codec, key);
-      }
-    }
-    const reply = await this.connection.scriptBuffer<[number, number, ...(Buffer | null)[]] | null>(sessionReadScript, [key], [touch ? '1' : '0', this.settings.touchInterval, id], this.budget);
-    if (!reply) {
-      this.metrics.misses.inc();
-      return null;
-    }
-    const [now, touched, ...fields] = reply;
-    this.connection.clock.observe(now);
-    this.metrics.hits.inc();
-    if (touched === 1) this.metrics.touchWrites.inc();
-    return parseSession<T>(id, fields, now, this.codec, key);
-  }
-
   private async destroyKey(key: string, id: string, userId: string, reason: 'logout' | 'revoked'): Promise<boolean> {
     const reply = await this.connection.script<[string, number] | null>(sessionDestroyScript, [key], [id, userId], this.budget);
     if (!reply) return false;
@@ -373,9 +254,7 @@ export class SessionService {
   }
 
   private wellFormed(token: string): boolean {
-    if (isWellFormedToken(token)) return true;
-    this.metrics.malformed.inc();
-    return false;
+    return wellFormed(token, this.metrics);
   }
 }
 
@@ -387,34 +266,4 @@ export class SessionService {
  */
 export function isVerifiedAt(session: Pick<Session, 'verified' | 'readAt'>, factor: string): boolean {
   return (session.verified[factor] ?? 0) > session.readAt;
-}
-
-function userIdOf(userId: string | number): string {
-  const uid = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
-  if (typeof uid !== 'string' || uid.length === 0 || uid.length > 256) {
-    throw new RediskitArgumentError('userId', `must be a non-empty string (at most 256 characters) or a number, got ${JSON.stringify(userId)}`);
-  }
-  assertWellFormed(uid, 'userId');
-  return uid;
-}
-
-function checkFactor(factor: string): void {
-  if (typeof factor !== 'string' || !FACTOR.test(factor)) {
-    throw new RediskitArgumentError('factor', `must be 1-64 characters of letters, digits, '_', '-' or '.', got ${JSON.stringify(factor)}`);
-  }
-}
-
-function clientInfo(client: SessionClient): SessionClient {
-  const fields = clientFields(client);
-  const names: Record<string, keyof SessionClient> = { dev: 'device', ip: 'ip', ua: 'userAgent', fp: 'fingerprint' };
-  const out: SessionClient = {};
-  for (let i = 0; i < fields.length; i += 2) out[names[fields[i]]] = fields[i + 1];
-  return out;
-}
-
-function merge<T>(data: T, patch: Partial<T>): T {
-  if (data === null || typeof data !== 'object' || Array.isArray(data) || Array.isArray(patch)) {
-    throw new RediskitArgumentError('patch', 'can only be merged into object data; pass a function to replace other data');
-  }
-  return { ...data, ...patch };
 }

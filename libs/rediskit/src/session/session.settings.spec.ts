@@ -1,21 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
 import { RediskitConfigError } from '../errors.js';
 import { validateModuleOptions } from '../redis-module.validation.js';
-import { resolveSessionOptions } from './session.settings.js';
+import { resolveSessionSettings } from './session.settings.js';
 
 describe('session options', () => {
   it('default from the NODE_ENV column of SESSION_TTL and MAX_SESSIONS_PER_USER', () => {
-    const s = resolveSessionOptions({}, 'production');
+    const s = resolveSessionSettings({}, 'production');
     expect(s).toMatchObject({ ttl: 30 * 60_000, maxPerUser: 5, absoluteTimeout: 12 * 3_600_000, touchInterval: 60_000 });
     expect(s.cookie).toMatchObject({ name: 'sid', httpOnly: true, secure: true, sameSite: 'lax', persistent: false });
     expect(s.tokenSources).toEqual(['cookie', 'header']);
   });
 
   it('accept durations as strings, keep the touch interval below the idle timeout', () => {
-    const s = resolveSessionOptions({ ttl: '2s', absoluteTimeout: '1m', touchInterval: '1h' });
+    const s = resolveSessionSettings({ ttl: '2s', absoluteTimeout: '1m', touchInterval: '1h' });
     expect(s).toMatchObject({ ttl: 2000, absoluteTimeout: 60_000, touchInterval: 2000 });
-    expect(resolveSessionOptions({ ttl: '10m' }).touchInterval).toBe(60_000);
-    expect(resolveSessionOptions({ ttl: '10s' }).touchInterval).toBe(1000);
+    expect(resolveSessionSettings({ ttl: '10m' }).touchInterval).toBe(60_000);
+    expect(resolveSessionSettings({ ttl: '10s' }).touchInterval).toBe(1000);
   });
 
   it('fail at boot listing every bad session field', () => {

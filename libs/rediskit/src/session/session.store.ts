@@ -10,10 +10,10 @@ import { toMs } from '../options/duration.js';
 import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import type { SessionStoreOptions } from './session.options.js';
+import { resolveSessionStoreSettings } from './session.settings.js';
 
 type Callback<T = unknown> = (error?: unknown, value?: T) => void;
 
-const DEFAULT_TTL = 86_400_000; // one day, as connect-redis
 const GLOB = /[*?[\]\\]/g;
 
 /**
@@ -55,11 +55,8 @@ export class RediskitSessionStore extends expressSession.Store {
     this.client = connection.client;
     this.encodeIds = options.prefix === undefined;
     this.prefix = options.prefix ?? keyspace.key('sess') + keyspace.separator;
-    this.scanCount = options.scanCount ?? 100;
     this.serializer = options.serializer ?? JSON;
-    this.ttl = options.ttl ?? DEFAULT_TTL;
-    this.disableTouch = options.disableTouch ?? false;
-    this.disableTTL = options.disableTTL ?? false;
+    ({ scanCount: this.scanCount, ttl: this.ttl, disableTouch: this.disableTouch, disableTTL: this.disableTTL } = resolveSessionStoreSettings(options));
   }
 
   /**
