@@ -5,7 +5,8 @@ import type { RedisConnection } from '../connection/redis-connection.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { CacheBus } from './cache-bus.js';
 import type { CacheEntry } from './cache-entry.js';
-import type { CacheDefaults, CallOptions } from './cache-call-options.js';
+import type { CallOptions } from './cache-call-options.js';
+import type { CacheSettings } from './cache.settings.js';
 import type { CacheInvalidatedEvent, CacheLoader, InvalidationOutcome, OnUnreachable } from './cache.options.js';
 import { CacheLock } from './cache-lock.js';
 import { CacheStats } from './cache-stats.js';
@@ -16,7 +17,6 @@ import { KeyTracking } from './key-tracking.js';
 import { LoaderRunner } from './loader.runner.js';
 import { HIT, MemoryFacade, USABLE } from './memory.facade.js';
 import { PendingInvalidations } from './pending-invalidations.js';
-import type { MemoryLayerOptions } from './memory-layer.js';
 import { RedisFacade } from './redis.facade.js';
 import { TagVersions } from './tag-versions.js';
 import type { WriteBehindQueue } from './write-behind.queue.js';
@@ -31,8 +31,7 @@ export interface EngineDeps {
   connection: RedisConnection;
   codec: Codec;
   metrics: MetricsService;
-  memory: MemoryLayerOptions | false;
-  defaults: CacheDefaults;
+  settings: CacheSettings;
   tagHashKey: string;
   busChannel: string | false;
   /** `l1.coherence: 'tracking'`: the key prefix Redis tracks for this instance (keys leave the bus). */
@@ -79,7 +78,7 @@ export class CacheEngine {
   private readonly unwatch: () => void;
 
   constructor(private readonly deps: EngineDeps) {
-    this.pending = new PendingInvalidations(deps.defaults.maxPending, deps.cachePrefix);
+    this.pending = new PendingInvalidations(deps.settings.maxPending, deps.cachePrefix);
     this.bus = deps.busChannel
       ? new CacheBus(
           deps.connection,
@@ -111,8 +110,8 @@ export class CacheEngine {
         )
       : undefined;
     this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memory.trusted, deps.budget);
-    this.memory = new MemoryFacade(deps.memory, deps.codec, this.tags, this.bus, this.pending, this.tracking);
-    this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.defaults.maxValueSize, this.logger, this.pending);
+    this.memory = new MemoryFacade(deps.settings.l1, deps.codec, this.tags, this.bus, this.pending, this.tracking);
+    this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.settings.maxValueSize, this.logger, this.pending);
     this.lock = new CacheLock(deps.connection, deps.budget);
     this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory.size, bytes: this.memory.bytes }), () => this.pending.size);
     this.runner = new LoaderRunner((ns, full, value, o, versions, delta, writeRedis) => this.store(ns, full, value, o, versions, delta, writeRedis), this.memory, this.tags, (p) => this.track(p));
@@ -148,8 +147,8 @@ export class CacheEngine {
     return this.deps.writeBehind;
   }
 
-  get defaults(): CacheDefaults {
-    return this.deps.defaults;
+  get settings(): CacheSettings {
+    return this.deps.settings;
   }
 
   /**
@@ -242,7 +241,7 @@ export class CacheEngine {
         if (fresh) ns.stats.l2Hits++;
         else ns.stats.l2Misses++;
         answeredBy(span, fresh ? 'l2' : 'miss');
-        const shared = useMemory ? this.memory.fill(full, entry, value, this.deps.defaults.l1Ttl, now, epoch) : isPrimitive(value);
+        const shared = useMemory ? this.memory.fill(full, entry, value, this.deps.settings.l1Ttl, now, epoch) : isPrimitive(value);
         if (freshValue) return fresh ? value : undefined;
         return { entry, value, shared };
       },
@@ -268,8 +267,8 @@ export class CacheEngine {
     writeRedis = true,
   ): Promise<Found> {
     const payload = this.deps.codec.encode(value, full.slice(ns.prefix.length));
-    if (payload.length > this.deps.defaults.maxValueSize) {
-      throw new RediskitValueTooLargeError(full.slice(ns.prefix.length), payload.length, this.deps.defaults.maxValueSize);
+    if (payload.length > this.deps.settings.maxValueSize) {
+      throw new RediskitValueTooLargeError(full.slice(ns.prefix.length), payload.length, this.deps.settings.maxValueSize);
     }
     const now = Date.now();
     const retain = o.ttl + Math.max(o.grace, o.staleIfError);

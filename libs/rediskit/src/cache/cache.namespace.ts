@@ -122,7 +122,7 @@ export class CacheNamespace {
    */
   async del(keys: string | string[], options?: InvalidateOptions): Promise<number> {
     const list = Array.isArray(keys) ? keys : [keys];
-    const onUnreachable = onUnreachableOf(options, this.engine.defaults);
+    const onUnreachable = onUnreachableOf(options, this.engine.settings);
     if (list.length === 0) return Promise.resolve(0);
     return this.engine.del(this.ref, list.map((k) => this.full(k)), onUnreachable);
   }
@@ -202,7 +202,7 @@ export class CacheNamespace {
    */
   async invalidateTags(tags: string | string[], options?: InvalidateOptions): Promise<InvalidationOutcome> {
     const list = Array.isArray(tags) ? tags : [tags];
-    const onUnreachable = onUnreachableOf(options, this.engine.defaults);
+    const onUnreachable = onUnreachableOf(options, this.engine.settings);
     if (list.length === 0) return { pending: false };
     TagVersions.expand(list);
     const unique = [...new Set(list)];
@@ -226,13 +226,13 @@ export class CacheNamespace {
   async invalidatePattern(glob: string, options?: InvalidateOptions): Promise<number> {
     if (typeof glob !== 'string' || glob.length === 0) throw new RediskitArgumentError('pattern', `must be a non-empty string, got ${JSON.stringify(glob)}`);
     if (glob.length > MAX_GLOB_LENGTH) throw new RediskitArgumentError('pattern', `must be at most ${MAX_GLOB_LENGTH} characters, got ${glob.length}`);
-    return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator), onUnreachableOf(options, this.engine.defaults));
+    return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator), onUnreachableOf(options, this.engine.settings));
   }
 
   /** Removes every key of this namespace (memory, Redis, other instances); when Redis cannot be reached, as `del`. */
   async clear(options?: InvalidateOptions): Promise<number> {
     try {
-      return await this.engine.invalidatePattern(this.ref, this.ref.prefix + '*', onUnreachableOf(options, this.engine.defaults));
+      return await this.engine.invalidatePattern(this.ref, this.ref.prefix + '*', onUnreachableOf(options, this.engine.settings));
     } finally {
       this.engine.announce({ cleared: true, namespace: this.name });
     }
@@ -307,7 +307,7 @@ export class CacheNamespace {
   }
 
   protected get defaults(): CallOptions {
-    return (this.defaultsCache ??= defaultCallOptions(this.engine.defaults));
+    return (this.defaultsCache ??= defaultCallOptions(this.engine.settings));
   }
 
   // Remembers recent keys' Redis keys: hot keys skip encoding, and the memory layer then looks

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import type { CacheDefaults, CallOptions } from './cache-call-options.js';
+import type { CallOptions } from './cache-call-options.js';
+import type { CacheSettings } from './cache.settings.js';
 import type { CacheLoader } from './cache.options.js';
 import type { CacheLock } from './cache-lock.js';
 import { RediskitArgumentError, RediskitValueTooLargeError } from '../errors.js';
@@ -20,7 +21,7 @@ export interface GetOrSetStack {
   readonly lock: CacheLock;
   readonly runner: LoaderRunner;
   readonly waiters: WriteWaiters;
-  readonly defaults: CacheDefaults;
+  readonly settings: CacheSettings;
   /** Reads Redis and fills memory; Redis errors read as a miss (counted). */
   readThrough(ns: NamespaceRef, full: string, useMemory: boolean): Promise<Found | undefined>;
   track(p: Promise<unknown>): void;
@@ -167,7 +168,7 @@ export class GetOrSetHandler {
     const lockKey = ns.lockPrefix + full.slice(ns.prefix.length);
     if (o.lock && !redisDown) {
       try {
-        token = await lock.acquire(lockKey, this.stack.defaults.lockTtl);
+        token = await lock.acquire(lockKey, this.stack.settings.lockTtl);
         if (token !== undefined && !inBackground) {
           // The previous holder may have stored the value between our miss and our lock.
           const fresh = await this.stack.readThrough(ns, full, !o.skipL1);
@@ -208,7 +209,7 @@ export class GetOrSetHandler {
 
   /** Another instance holds the lock: wait for its value (woken by the bus, else polling). */
   private async waitForValue(ns: NamespaceRef, full: string, lockKey: string, o: CallOptions): Promise<Found | undefined> {
-    const deadline = Date.now() + this.stack.defaults.lockWait;
+    const deadline = Date.now() + this.stack.settings.lockWait;
     let pause = 5;
     while (Date.now() < deadline) {
       await this.stack.waiters.next(full, Math.min(pause, deadline - Date.now()));
