@@ -7,6 +7,7 @@ import { RediskitArgumentError, RediskitValueTooLargeError } from '../errors.js'
 import { isPrimitive, type Found, type NamespaceRef } from './found.js';
 import type { LoaderRunner } from './loader.runner.js';
 import { EXPIRED, HIT, USABLE, type MemoryFacade } from './memory.facade.js';
+import type { ReadHandler } from './read.handler.js';
 import type { RedisFacade } from './redis.facade.js';
 import type { TagVersions } from './tag-versions.js';
 import type { WriteWaiters } from './write-waiters.js';
@@ -22,8 +23,8 @@ export interface GetOrSetStack {
   readonly runner: LoaderRunner;
   readonly waiters: WriteWaiters;
   readonly settings: CacheSettings;
-  /** Reads Redis and fills memory; Redis errors read as a miss (counted). */
-  readThrough(ns: NamespaceRef, full: string, useMemory: boolean): Promise<Found | undefined>;
+  /** Its `readThrough` reads Redis and fills memory; Redis errors read as a miss (counted). */
+  readonly reads: ReadHandler;
   track(p: Promise<unknown>): void;
 }
 
@@ -171,7 +172,7 @@ export class GetOrSetHandler {
         token = await lock.acquire(lockKey, this.stack.settings.lockTtl);
         if (token !== undefined && !inBackground) {
           // The previous holder may have stored the value between our miss and our lock.
-          const fresh = await this.stack.readThrough(ns, full, !o.skipL1);
+          const fresh = await this.stack.reads.readThrough(ns, full, !o.skipL1);
           if (fresh && Date.now() < fresh.entry.expiresAt) {
             await lock.release(lockKey, token);
             if (outcome) outcome.layer = 'l2';
@@ -214,10 +215,10 @@ export class GetOrSetHandler {
     while (Date.now() < deadline) {
       await this.stack.waiters.next(full, Math.min(pause, deadline - Date.now()));
       pause = Math.min(pause * 2, 100);
-      const found = await this.stack.readThrough(ns, full, !o.skipL1);
+      const found = await this.stack.reads.readThrough(ns, full, !o.skipL1);
       if (found && Date.now() < found.entry.expiresAt) return found;
       if (!(await this.stack.lock.isHeld(lockKey))) {
-        const last = await this.stack.readThrough(ns, full, !o.skipL1);
+        const last = await this.stack.reads.readThrough(ns, full, !o.skipL1);
         return last && Date.now() < last.entry.expiresAt ? last : undefined;
       }
     }
