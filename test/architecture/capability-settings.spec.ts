@@ -4,14 +4,6 @@ import ts from 'typescript';
 
 const SRC = new URL('../../libs/rediskit/src/', import.meta.url).pathname;
 
-/**
- * Capabilities still being moved to the one defaults mechanism by other branches. Remove a
- * folder once it complies: this spec fails while a listed folder already does, so the list
- * cannot go stale.
- * - cache: CACHE_ENV_DEFAULTS lives in cache.capability.ts, and there is no cache.settings.ts;
- */
-const PENDING = ['cache'];
-
 /** The capability folders: those of libs/rediskit/src holding a `*.capability.ts`. */
 function capabilityFolders(): string[] {
   return readdirSync(SRC, { withFileTypes: true })
@@ -65,15 +57,10 @@ describe('Capability settings: one defaults mechanism', () => {
   const folders = capabilityFolders();
 
   it('finds the capability folders on disk', () => {
-    expect(folders).toEqual(expect.arrayContaining(['geo', 'lock', 'pubsub', 'reservation']));
-    expect(PENDING.filter((f) => !folders.includes(f))).toEqual([]);
+    expect(folders).toEqual(expect.arrayContaining(['cache', 'geo', 'lock', 'pubsub', 'rate-limit', 'reservation', 'session']));
   });
 
-  it.each(folders.filter((f) => !PENDING.includes(f)))('%s resolves its options in its settings file', (folder) => {
+  it.each(folders)('%s resolves its options in its settings file', (folder) => {
     expect(problems(folder)).toEqual([]);
-  });
-
-  it.each(PENDING)('%s (pending) does not comply yet: remove it from PENDING once it does', (folder) => {
-    expect(problems(folder)).not.toEqual([]);
   });
 });

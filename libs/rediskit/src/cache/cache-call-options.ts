@@ -1,6 +1,7 @@
 import { RediskitArgumentError } from '../errors.js';
 import { toMs, toPositiveMs, type Duration } from '../options/duration.js';
-import type { CacheOptions, CacheSetOptions, InvalidateOptions, LoaderTimeout, OnUnreachable } from './cache.options.js';
+import type { CacheSetOptions, InvalidateOptions, LoaderTimeout, OnUnreachable } from './cache.options.js';
+import type { CacheSettings } from './cache.settings.js';
 import { TagVersions } from './tag-versions.js';
 
 /** Per-call options with every default applied, durations in ms. */
@@ -25,45 +26,8 @@ export interface CallOptions {
   windows: boolean;
 }
 
-/** Module-level defaults, resolved once. */
-export interface CacheDefaults {
-  ttl: number;
-  l1Ttl: number;
-  grace: number;
-  staleIfError: number;
-  soft: number | undefined;
-  hard: number | undefined;
-  beta: number;
-  lockTtl: number;
-  lockWait: number;
-  maxValueSize: number;
-  /** What invalidations do when Redis cannot be reached. */
-  onUnreachable: OnUnreachable;
-  /** Most pending invalidations before an overflow. */
-  maxPending: number;
-}
-
-export function resolveDefaults(o: CacheOptions = {}): CacheDefaults {
-  const timeout = splitTimeout(o.timeout, 'cache.timeout', '');
-  const lockTtl = toPositiveMs(o.lock?.ttl ?? 10_000, 'cache.lock.ttl');
-  return {
-    ttl: toPositiveMs(o.defaultTtl ?? 60_000, 'cache.defaultTtl'),
-    l1Ttl: o.l1 && o.l1.ttl !== undefined ? toPositiveMs(o.l1.ttl, 'cache.l1.ttl') : Infinity,
-    grace: toMs(o.grace ?? 0, 'cache.grace'),
-    staleIfError: toMs(o.staleIfError ?? 0, 'cache.staleIfError'),
-    soft: timeout.soft,
-    hard: timeout.hard,
-    beta: betaOf(o.earlyRefresh),
-    lockTtl,
-    lockWait: o.lock?.wait !== undefined ? toMs(o.lock.wait, 'cache.lock.wait') : lockTtl,
-    maxValueSize: o.maxValueSize ?? 4 * 1024 * 1024,
-    onUnreachable: o.invalidation?.onUnreachable ?? 'queue',
-    maxPending: o.invalidation?.maxPending ?? 10_000,
-  };
-}
-
-/** Defaults as call options (shared, never mutated). */
-export function defaultCallOptions(d: CacheDefaults): CallOptions {
+/** The module's settings as call options (shared, never mutated). */
+export function defaultCallOptions(d: CacheSettings): CallOptions {
   return Object.freeze({
     ttl: d.ttl,
     l1Ttl: d.l1Ttl,
@@ -171,14 +135,15 @@ function checkTags(tags: unknown): string[] {
 }
 
 /** The call's `onUnreachable`, else the module's (`RediskitArgumentError` for anything else). */
-export function onUnreachableOf(o: InvalidateOptions | undefined, d: CacheDefaults): OnUnreachable {
+export function onUnreachableOf(o: InvalidateOptions | undefined, d: CacheSettings): OnUnreachable {
   const v = o?.onUnreachable;
   if (v === undefined) return d.onUnreachable;
   if (v !== 'queue' && v !== 'throw') throw new RediskitArgumentError('onUnreachable', `must be 'queue' or 'throw', got ${JSON.stringify(v)}`);
   return v;
 }
 
-function betaOf(v: boolean | number | undefined): number {
+/** The XFetch beta of an `earlyRefresh` option; 0 = off. */
+export function betaOf(v: boolean | number | undefined): number {
   if (v === undefined || v === false) return 0;
   if (v === true) return 1;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RediskitArgumentError('earlyRefresh', `must be a boolean or a positive number, got ${JSON.stringify(v)}`);
@@ -206,7 +171,8 @@ function rethrow(parse: () => number, name: string, key: string, by?: string): n
   }
 }
 
-function splitTimeout(t: Duration | LoaderTimeout | undefined, name: string, key: string): { soft?: number; hard?: number } {
+/** A `timeout` option as soft and hard limits in ms (a plain duration is the hard one). */
+export function splitTimeout(t: Duration | LoaderTimeout | undefined, name: string, key: string): { soft?: number; hard?: number } {
   if (t === undefined) return {};
   if (typeof t === 'number' || typeof t === 'string') return { hard: positive(t, name, key) };
   if (!t || typeof t !== 'object') throw new RediskitArgumentError(name, `must be a duration or { soft, hard }${where(key)}`);

@@ -6,16 +6,10 @@ import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { CacheService } from './cache.service.js';
 import { defineCapability } from '../capability.js';
-import { byNodeEnv, type ByNodeEnv } from '../options/by-node-env.js';
+import { byNodeEnv } from '../options/by-node-env.js';
 import { CacheOptionsDto } from './cache.options.dto.js';
+import { CACHE_ENV_DEFAULTS } from './cache.settings.js';
 import { Tracing } from '../tracing/tracing.js';
-
-/** What CACHE_DEFAULT_TTL defaults to, by NODE_ENV. */
-export const CACHE_ENV_DEFAULTS: ByNodeEnv<{ defaultTtl: string }> = {
-  development: { defaultTtl: '1m' },
-  production: { defaultTtl: '5m' },
-  test: { defaultTtl: '10s' },
-};
 
 /** The cache: `CacheService` (its invalidation bus connects at boot when the `cache` section is present). */
 export const cacheCapability = defineCapability({

@@ -5,7 +5,8 @@ import type { RedisConnection } from '../connection/redis-connection.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { CacheBus } from './cache-bus.js';
 import type { CacheEntry } from './cache-entry.js';
-import type { CacheDefaults, CallOptions } from './cache-call-options.js';
+import type { CallOptions } from './cache-call-options.js';
+import type { CacheSettings } from './cache.settings.js';
 import type { CacheInvalidatedEvent, CacheLoader, InvalidationOutcome, OnUnreachable } from './cache.options.js';
 import { CacheLock } from './cache-lock.js';
 import { CacheStats } from './cache-stats.js';
@@ -14,15 +15,14 @@ import { GetOrSetHandler } from './get-or-set.handler.js';
 import { InvalidationHandler } from './invalidation.handler.js';
 import { KeyTracking } from './key-tracking.js';
 import { LoaderRunner } from './loader.runner.js';
-import { HIT, MemoryFacade, USABLE } from './memory.facade.js';
+import { MemoryFacade } from './memory.facade.js';
 import { PendingInvalidations } from './pending-invalidations.js';
-import type { MemoryLayerOptions } from './memory-layer.js';
+import { ReadHandler } from './read.handler.js';
 import { RedisFacade } from './redis.facade.js';
 import { TagVersions } from './tag-versions.js';
 import type { WriteBehindQueue } from './write-behind.queue.js';
 import { WriteWaiters } from './write-waiters.js';
 import { Tracing, type TraceSpan } from '../tracing/tracing.js';
-import { answeredBy } from './cache.tracing.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
 
 export type { NamespaceRef } from './found.js';
@@ -31,8 +31,7 @@ export interface EngineDeps {
   connection: RedisConnection;
   codec: Codec;
   metrics: MetricsService;
-  memory: MemoryLayerOptions | false;
-  defaults: CacheDefaults;
+  settings: CacheSettings;
   tagHashKey: string;
   busChannel: string | false;
   /** `l1.coherence: 'tracking'`: the key prefix Redis tracks for this instance (keys leave the bus). */
@@ -53,13 +52,15 @@ export interface EngineDeps {
  * - {@link GetOrSetHandler}: single flight, the stampede lock, grace, early refresh;
  * - {@link LoaderRunner}: loader calls and their timeouts;
  * - {@link InvalidationHandler}: keys, tags, patterns, and the invalidation bus.
- * Here: plain reads and writes through both layers, and the lifecycle. The degradation
+ * - {@link ReadHandler}: plain reads through both layers.
+ * Here: writes through both layers, and the lifecycle. The degradation
  * policy: a Redis failure never reaches a `get`/`getOrSet` caller (it reads as a miss, memory
  * serves what it has), writes that fail are counted.
  */
 export class CacheEngine {
   readonly memory: MemoryFacade;
   readonly redis: RedisFacade;
+  readonly reads: ReadHandler;
   readonly tags: TagVersions;
   readonly stats: CacheStats;
   readonly bus: CacheBus | undefined;
@@ -79,7 +80,7 @@ export class CacheEngine {
   private readonly unwatch: () => void;
 
   constructor(private readonly deps: EngineDeps) {
-    this.pending = new PendingInvalidations(deps.defaults.maxPending, deps.cachePrefix);
+    this.pending = new PendingInvalidations(deps.settings.maxPending, deps.cachePrefix);
     this.bus = deps.busChannel
       ? new CacheBus(
           deps.connection,
@@ -111,8 +112,9 @@ export class CacheEngine {
         )
       : undefined;
     this.tags = new TagVersions(deps.connection, deps.tagHashKey, () => this.bus !== undefined && this.memory.trusted, deps.budget);
-    this.memory = new MemoryFacade(deps.memory, deps.codec, this.tags, this.bus, this.pending, this.tracking);
-    this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.defaults.maxValueSize, this.logger, this.pending);
+    this.memory = new MemoryFacade(deps.settings.l1, deps.codec, this.tags, this.bus, this.pending, this.tracking);
+    this.redis = new RedisFacade(deps.connection, deps.codec, this.tags, deps.budget, deps.settings.maxValueSize, this.logger, this.pending);
+    this.reads = new ReadHandler(this.memory, this.redis, deps.settings.l1Ttl);
     this.lock = new CacheLock(deps.connection, deps.budget);
     this.stats = new CacheStats(deps.metrics, () => ({ entries: this.memory.size, bytes: this.memory.bytes }), () => this.pending.size);
     this.runner = new LoaderRunner((ns, full, value, o, versions, delta, writeRedis) => this.store(ns, full, value, o, versions, delta, writeRedis), this.memory, this.tags, (p) => this.track(p));
@@ -148,8 +150,8 @@ export class CacheEngine {
     return this.deps.writeBehind;
   }
 
-  get defaults(): CacheDefaults {
-    return this.deps.defaults;
+  get settings(): CacheSettings {
+    return this.deps.settings;
   }
 
   /**
@@ -177,82 +179,8 @@ export class CacheEngine {
     this.stats.stop();
   }
 
-  // ---------------------------------------------------------------- reads
-
-  // Not async: an L1 hit resolves at once, and each async frame is a microtask hop, which is
-  // measurable on a hit (bench `cache`).
-  get<T>(ns: NamespaceRef, full: string, skipL1: boolean, span?: TraceSpan): Promise<T | undefined> {
-    const memory = this.memory;
-    const useMemory = !skipL1 && memory.layer !== undefined;
-    let fallback: Found | undefined;
-    if (useMemory) {
-      const now = Date.now();
-      const item = memory.find(full, now);
-      if (item !== undefined) {
-        const use = memory.classify(full, item, now);
-        if (use === HIT) {
-          ns.stats.l1Hits++;
-          answeredBy(span, 'l1');
-          return Promise.resolve(memory.read<T>(item, full));
-        }
-        if (use === USABLE) fallback = memory.found(item);
-      }
-      ns.stats.l1Misses++;
-    }
-    return this.twoTier(ns, full, useMemory, fallback, true, span) as Promise<T | undefined>;
-  }
-
-  /** Remaining freshness in ms, or undefined when missing. */
-  async ttl(ns: NamespaceRef, full: string): Promise<number | undefined> {
-    let entry = this.memory.trustedEntry(full, Date.now());
-    if (!entry) entry = (await this.redis.read(ns, full, false).catch(() => undefined))?.entry;
-    const left = entry ? entry.expiresAt - Date.now() : 0;
-    return left > 0 ? left : undefined;
-  }
-
   getOrSet<T>(ns: NamespaceRef, full: string, loader: CacheLoader<T>, o: CallOptions, span?: TraceSpan): Promise<T> {
     return this.getOrSetHandler.handle(ns, full, loader, o, span);
-  }
-
-  /** Reads Redis and fills memory (stale entries too: retained for grace / stale-if-error). Redis errors read as a miss. */
-  readThrough(ns: NamespaceRef, full: string, useMemory: boolean): Promise<Found | undefined> {
-    return this.twoTier(ns, full, useMemory, undefined, false) as Promise<Found | undefined>;
-  }
-
-  /**
-   * Reads Redis and fills memory. On a Redis failure returns `fallback` (a memory entry still
-   * fresh), else undefined. With `freshValue`: the fresh value itself, or undefined (what `get`
-   * returns); else the entry found, stale or not. Not async: see `RedisFacade.readWith`.
-   */
-  private twoTier(ns: NamespaceRef, full: string, useMemory: boolean, fallback: Found | undefined, freshValue: boolean, span?: TraceSpan): Promise<unknown> {
-    const epoch = this.memory.epoch;
-    return this.redis.readWith(
-      ns,
-      full,
-      true,
-      (read) => {
-        if (read === undefined) {
-          ns.stats.l2Misses++;
-          answeredBy(span, 'miss');
-          return undefined;
-        }
-        const { entry, value } = read;
-        const now = Date.now();
-        const fresh = now < entry.expiresAt;
-        if (fresh) ns.stats.l2Hits++;
-        else ns.stats.l2Misses++;
-        answeredBy(span, fresh ? 'l2' : 'miss');
-        const shared = useMemory ? this.memory.fill(full, entry, value, this.deps.defaults.l1Ttl, now, epoch) : isPrimitive(value);
-        if (freshValue) return fresh ? value : undefined;
-        return { entry, value, shared };
-      },
-      () => {
-        ns.stats.errors++;
-        const usable = fallback && Date.now() < fallback.entry.expiresAt ? this.memory.handOut(fallback, full) : undefined;
-        answeredBy(span, usable ? 'l1' : 'miss');
-        return freshValue ? usable?.value : usable;
-      },
-    );
   }
 
   // ---------------------------------------------------------------- writes
@@ -268,8 +196,8 @@ export class CacheEngine {
     writeRedis = true,
   ): Promise<Found> {
     const payload = this.deps.codec.encode(value, full.slice(ns.prefix.length));
-    if (payload.length > this.deps.defaults.maxValueSize) {
-      throw new RediskitValueTooLargeError(full.slice(ns.prefix.length), payload.length, this.deps.defaults.maxValueSize);
+    if (payload.length > this.deps.settings.maxValueSize) {
+      throw new RediskitValueTooLargeError(full.slice(ns.prefix.length), payload.length, this.deps.settings.maxValueSize);
     }
     const now = Date.now();
     const retain = o.ttl + Math.max(o.grace, o.staleIfError);

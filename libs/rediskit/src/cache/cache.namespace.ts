@@ -1,35 +1,16 @@
 import { RediskitArgumentError, RediskitNotConfiguredError } from '../errors.js';
-import { encodeKeyPart, type Keyspace } from '../keyspace/keyspace.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
 import { defaultCallOptions, onUnreachableOf, resolveCallOptions, withValueTags, type CallOptions } from './cache-call-options.js';
-import type { CacheGetOptions, CacheLoader, CacheSetOptions, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
+import type { CacheEntryInput, CacheGetOptions, CacheLoader, CacheSetOptions, CacheWarmInput, InvalidateOptions, InvalidationOutcome } from './cache.options.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import type { CacheEngine, NamespaceRef } from './cache.engine.js';
-import { encodeGlob, MAX_GLOB_LENGTH } from './glob.js';
-import { stableHash } from './stable-hash.js';
+import { modelTag, queryCall, type QueryDescriptor } from './cache-query.js';
+import { checkNamespaceName, NamespaceKeys } from './namespace-keys.js';
 import { TagVersions } from './tag-versions.js';
 import { tracedRead } from './cache.tracing.js';
 
-/** One entry for `setMany`. */
-export interface CacheEntryInput<T = unknown> extends CacheSetOptions {
-  key: string;
-  value: T;
-}
-
-/** One entry for `warm`: loaded only when missing. */
-export interface CacheWarmInput<T = unknown> extends CacheSetOptions {
-  key: string;
-  loader: CacheLoader<T>;
-}
-
-/** Identifies a database query for `cacheQuery`. */
-export interface QueryDescriptor {
-  /** The model (table, entity) the query reads: the entry is tagged `model:<model>`. */
-  model: string;
-  /** The operation, e.g. `findMany`. */
-  operation: string;
-  /** The query arguments; hashed independently of key order. */
-  args?: unknown;
-}
+export type { CacheEntryInput, CacheWarmInput } from './cache.options.js';
+export type { QueryDescriptor } from './cache-query.js';
 
 /**
  * The cache API, bound to one namespace: keys, `clear()` and `invalidatePattern()` stay inside
@@ -43,6 +24,7 @@ export interface QueryDescriptor {
  */
 export class CacheNamespace {
   protected readonly ref: NamespaceRef;
+  private readonly keys: NamespaceKeys;
   private defaultsCache?: CallOptions;
 
   constructor(
@@ -50,19 +32,13 @@ export class CacheNamespace {
     protected readonly keyspace: Keyspace,
     readonly name: string,
   ) {
-    if (typeof name !== 'string' || name.length === 0) throw new RediskitArgumentError('namespace', `must be a non-empty string, got ${JSON.stringify(name)}`);
-    const sep = keyspace.separator;
-    this.ref = {
-      name,
-      prefix: keyspace.key('cache', name) + sep,
-      lockPrefix: keyspace.key('cache-lock', name) + sep,
-      stats: engine.stats.of(name),
-    };
+    this.keys = new NamespaceKeys(keyspace, name);
+    this.ref = { name, prefix: this.keys.prefix, lockPrefix: this.keys.lockPrefix, stats: engine.stats.of(name) };
   }
 
   /** A view on another namespace (nested names join with `:`). */
   namespace(name: string): CacheNamespace {
-    if (typeof name !== 'string' || name.length === 0) throw new RediskitArgumentError('namespace', `must be a non-empty string, got ${JSON.stringify(name)}`);
+    checkNamespaceName(name);
     const full = this.isRoot ? name : `${this.name}:${name}`;
     return this.engine.view(full, () => new CacheNamespace(this.engine, this.keyspace, full)) as CacheNamespace;
   }
@@ -77,14 +53,14 @@ export class CacheNamespace {
   get<T = unknown>(key: string, options?: CacheGetOptions): Promise<T | undefined> {
     let full: string;
     try {
-      full = this.full(key);
+      full = this.keys.full(key);
     } catch (e) {
       return Promise.reject(e);
     }
     const skipL1 = options?.skipL1 ?? false;
     // Tracing off: not even a closure (an L1 hit is a few hundred ns).
-    if (!this.engine.tracing.enabled) return this.engine.get<T>(this.ref, full, skipL1);
-    return tracedRead(this.engine.tracing, 'get', this.ref, (span) => this.engine.get<T>(this.ref, full, skipL1, span));
+    if (!this.engine.tracing.enabled) return this.engine.reads.get<T>(this.ref, full, skipL1);
+    return tracedRead(this.engine.tracing, 'get', this.ref, (span) => this.engine.reads.get<T>(this.ref, full, skipL1, span));
   }
 
   /** Values of several keys, in order (`undefined` for misses). */
@@ -101,7 +77,7 @@ export class CacheNamespace {
    * await cache.set('user:1', user, { ttl: '10m', tags: ['user:1', 'org:7'] });
    */
   async set<T>(key: string, value: T, options?: CacheSetOptions): Promise<void> {
-    const full = this.full(key);
+    const full = this.keys.full(key);
     const o = withValueTags(resolveCallOptions(this.defaults, options, key), value, key);
     let versions: Map<string, number> | undefined | null;
     if (o.expandedTags) versions = await this.engine.tags.current(o.expandedTags).catch(() => null);
@@ -122,9 +98,9 @@ export class CacheNamespace {
    */
   async del(keys: string | string[], options?: InvalidateOptions): Promise<number> {
     const list = Array.isArray(keys) ? keys : [keys];
-    const onUnreachable = onUnreachableOf(options, this.engine.defaults);
+    const onUnreachable = onUnreachableOf(options, this.engine.settings);
     if (list.length === 0) return Promise.resolve(0);
-    return this.engine.del(this.ref, list.map((k) => this.full(k)), onUnreachable);
+    return this.engine.del(this.ref, list.map((k) => this.keys.full(k)), onUnreachable);
   }
 
   /** True when `key` has a fresh value. */
@@ -134,7 +110,7 @@ export class CacheNamespace {
 
   /** Milliseconds of freshness left, or `undefined` when the key is missing or stale. */
   async ttl(key: string): Promise<number | undefined> {
-    return this.engine.ttl(this.ref, this.full(key));
+    return this.engine.reads.ttl(this.ref, this.keys.full(key));
   }
 
   /**
@@ -162,7 +138,7 @@ export class CacheNamespace {
     let o: CallOptions;
     try {
       if (typeof loader !== 'function') throw new RediskitArgumentError('loader', `must be a function, got ${typeof loader}`);
-      full = this.full(key);
+      full = this.keys.full(key);
       o = resolveCallOptions(this.defaults, options, key);
     } catch (e) {
       return Promise.reject(e);
@@ -202,7 +178,7 @@ export class CacheNamespace {
    */
   async invalidateTags(tags: string | string[], options?: InvalidateOptions): Promise<InvalidationOutcome> {
     const list = Array.isArray(tags) ? tags : [tags];
-    const onUnreachable = onUnreachableOf(options, this.engine.defaults);
+    const onUnreachable = onUnreachableOf(options, this.engine.settings);
     if (list.length === 0) return { pending: false };
     TagVersions.expand(list);
     const unique = [...new Set(list)];
@@ -224,15 +200,13 @@ export class CacheNamespace {
    * await cache.invalidatePattern('user:*');
    */
   async invalidatePattern(glob: string, options?: InvalidateOptions): Promise<number> {
-    if (typeof glob !== 'string' || glob.length === 0) throw new RediskitArgumentError('pattern', `must be a non-empty string, got ${JSON.stringify(glob)}`);
-    if (glob.length > MAX_GLOB_LENGTH) throw new RediskitArgumentError('pattern', `must be at most ${MAX_GLOB_LENGTH} characters, got ${glob.length}`);
-    return this.engine.invalidatePattern(this.ref, this.ref.prefix + encodeGlob(glob, this.keyspace.separator), onUnreachableOf(options, this.engine.defaults));
+    return this.engine.invalidatePattern(this.ref, this.keys.pattern(glob), onUnreachableOf(options, this.engine.settings));
   }
 
   /** Removes every key of this namespace (memory, Redis, other instances); when Redis cannot be reached, as `del`. */
   async clear(options?: InvalidateOptions): Promise<number> {
     try {
-      return await this.engine.invalidatePattern(this.ref, this.ref.prefix + '*', onUnreachableOf(options, this.engine.defaults));
+      return await this.engine.invalidatePattern(this.ref, this.ref.prefix + '*', onUnreachableOf(options, this.engine.settings));
     } finally {
       this.engine.announce({ cleared: true, namespace: this.name });
     }
@@ -247,20 +221,13 @@ export class CacheNamespace {
    *   () => prisma.post.findMany({ where: { authorId } }), { ttl: '1m' });
    */
   async cacheQuery<T>(query: QueryDescriptor, run: CacheLoader<T>, options: CacheSetOptions = {}): Promise<T> {
-    if (!query || typeof query.model !== 'string' || !query.model) throw new RediskitArgumentError('query.model', `must be a non-empty string, got ${JSON.stringify(query?.model)}`);
-    if (typeof query.operation !== 'string' || !query.operation) throw new RediskitArgumentError('query.operation', `must be a non-empty string, got ${JSON.stringify(query.operation)}`);
-    // Encoded parts: ('a:b', 'c') and ('a', 'b:c') must not share an entry.
-    const key = `query:${encodeKeyPart(query.model)}:${encodeKeyPart(query.operation)}:${stableHash(query.args ?? null, { name: 'query.args', hint: 'pass plain data' })}`;
-    const given = options.tags;
-    const model = `model:${query.model}`;
-    const tags = typeof given === 'function' ? (value: unknown) => [model, ...given(value)] : [model, ...(given ?? [])];
-    return this.getOrSet(key, run, { ...options, tags });
+    const call = queryCall(query, options);
+    return this.getOrSet(call.key, run, call.options);
   }
 
   /** Invalidates every `cacheQuery` result of `model` (when Redis cannot be reached: as `invalidateTags`). */
   async invalidateModel(model: string, options?: InvalidateOptions): Promise<InvalidationOutcome> {
-    if (typeof model !== 'string' || !model) throw new RediskitArgumentError('model', `must be a non-empty string, got ${JSON.stringify(model)}`);
-    return this.invalidateTags([`model:${model}`], options);
+    return this.invalidateTags([modelTag(model)], options);
   }
 
   /**
@@ -298,7 +265,7 @@ export class CacheNamespace {
 
   /** The Redis key of `key` in this namespace (for tooling and tests). */
   redisKey(key: string): string {
-    return this.full(key);
+    return this.keys.full(key);
   }
 
   /** The service itself: its child namespaces are not nested below `default`. */
@@ -307,21 +274,7 @@ export class CacheNamespace {
   }
 
   protected get defaults(): CallOptions {
-    return (this.defaultsCache ??= defaultCallOptions(this.engine.defaults));
-  }
-
-  // Remembers recent keys' Redis keys: hot keys skip encoding, and the memory layer then looks
-  // up a string whose hash is already computed (a hit costs a fraction of building the key).
-  private readonly fullKeys = new Map<string, string>();
-
-  private full(key: string): string {
-    let full = this.fullKeys.get(key);
-    if (full !== undefined) return full;
-    if (typeof key !== 'string' || key.length === 0) throw new RediskitArgumentError('key', `must be a non-empty string, got ${JSON.stringify(key)}`);
-    full = this.ref.prefix + encodeKeyPart(key, this.keyspace.separator);
-    if (this.fullKeys.size >= 10_000) this.fullKeys.clear();
-    this.fullKeys.set(key, full);
-    return full;
+    return (this.defaultsCache ??= defaultCallOptions(this.engine.settings));
   }
 
   private checkArray(v: unknown, name: string): void {

@@ -90,6 +90,18 @@ export interface CacheSetOptions {
   cacheIf?: (value: unknown) => boolean;
 }
 
+/** One entry for `setMany`. */
+export interface CacheEntryInput<T = unknown> extends CacheSetOptions {
+  key: string;
+  value: T;
+}
+
+/** One entry for `warm`: loaded only when missing. */
+export interface CacheWarmInput<T = unknown> extends CacheSetOptions {
+  key: string;
+  loader: CacheLoader<T>;
+}
+
 /**
  * What an invalidation does when Redis (or the bus) cannot be reached: `'queue'` (default)
  * applies it to this instance, keeps it and replays it as soon as Redis answers (the call

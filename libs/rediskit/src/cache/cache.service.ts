@@ -4,10 +4,10 @@ import type { RedisRegistry } from '../connection/redis.registry.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { toPositiveMs } from '../options/duration.js';
-import { resolveDefaults } from './cache-call-options.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheNamespace } from './cache.namespace.js';
 import type { CacheInvalidatedEvent, CacheOptions } from './cache.options.js';
+import { resolveCacheSettings } from './cache.settings.js';
 import type { CacheStatsSnapshot } from './cache-stats.js';
 import { WriteBehindQueue } from './write-behind.queue.js';
 import type { Tracing } from '../tracing/tracing.js';
@@ -40,21 +40,20 @@ export class CacheService extends CacheNamespace implements BeforeApplicationShu
    * section) the invalidation bus connects now; without, on the first call that reads memory.
    */
   static async create(registry: RedisRegistry, keyspace: Keyspace, codec: Codec, metrics: MetricsService, cacheOptions?: CacheOptions, tracing?: Tracing): Promise<CacheService> {
-    const options = cacheOptions ?? {};
-    const l1 = options.l1;
-    const connection = registry.get(options.connection);
+    const connection = registry.get(cacheOptions?.connection);
+    const settings = resolveCacheSettings(cacheOptions);
+    const l1 = settings.l1;
     const engine = new CacheEngine({
       connection,
-      budget: toPositiveMs(options.commandTimeout ?? connection.commandTimeout, 'cache.commandTimeout'),
+      budget: settings.commandTimeout ?? toPositiveMs(connection.commandTimeout, 'cache.commandTimeout'),
       codec,
       metrics,
-      defaults: resolveDefaults(options),
-      memory: l1 === false ? false : { maxEntries: l1?.maxEntries ?? 10_000, maxBytes: l1?.maxBytes ?? 64 * 1024 * 1024, mode: l1?.mode ?? 'freeze' },
+      settings,
       tagHashKey: keyspace.key('cache-tags'),
       cachePrefix: keyspace.key('cache') + keyspace.separator,
-      busChannel: options.bus === false ? false : keyspace.key('cache-bus'),
+      busChannel: settings.bus ? keyspace.key('cache-bus') : false,
       trackPrefix: l1 && l1.coherence === 'tracking' ? keyspace.key('cache') + keyspace.separator : false,
-      writeBehind: options.writeBehind ? new WriteBehindQueue(options.writeBehind, metrics) : undefined,
+      writeBehind: settings.writeBehind ? new WriteBehindQueue(settings.writeBehind, metrics) : undefined,
       tracing,
     });
     if (cacheOptions !== undefined) await engine.start();

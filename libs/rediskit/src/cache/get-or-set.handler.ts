@@ -1,11 +1,13 @@
 import type { Logger } from '@nestjs/common';
-import type { CacheDefaults, CallOptions } from './cache-call-options.js';
+import type { CallOptions } from './cache-call-options.js';
+import type { CacheSettings } from './cache.settings.js';
 import type { CacheLoader } from './cache.options.js';
 import type { CacheLock } from './cache-lock.js';
 import { RediskitArgumentError, RediskitValueTooLargeError } from '../errors.js';
 import { isPrimitive, type Found, type NamespaceRef } from './found.js';
 import type { LoaderRunner } from './loader.runner.js';
 import { EXPIRED, HIT, USABLE, type MemoryFacade } from './memory.facade.js';
+import type { ReadHandler } from './read.handler.js';
 import type { RedisFacade } from './redis.facade.js';
 import type { TagVersions } from './tag-versions.js';
 import type { WriteWaiters } from './write-waiters.js';
@@ -20,9 +22,9 @@ export interface GetOrSetStack {
   readonly lock: CacheLock;
   readonly runner: LoaderRunner;
   readonly waiters: WriteWaiters;
-  readonly defaults: CacheDefaults;
-  /** Reads Redis and fills memory; Redis errors read as a miss (counted). */
-  readThrough(ns: NamespaceRef, full: string, useMemory: boolean): Promise<Found | undefined>;
+  readonly settings: CacheSettings;
+  /** Its `readThrough` reads Redis and fills memory; Redis errors read as a miss (counted). */
+  readonly reads: ReadHandler;
   track(p: Promise<unknown>): void;
 }
 
@@ -167,10 +169,10 @@ export class GetOrSetHandler {
     const lockKey = ns.lockPrefix + full.slice(ns.prefix.length);
     if (o.lock && !redisDown) {
       try {
-        token = await lock.acquire(lockKey, this.stack.defaults.lockTtl);
+        token = await lock.acquire(lockKey, this.stack.settings.lockTtl);
         if (token !== undefined && !inBackground) {
           // The previous holder may have stored the value between our miss and our lock.
-          const fresh = await this.stack.readThrough(ns, full, !o.skipL1);
+          const fresh = await this.stack.reads.readThrough(ns, full, !o.skipL1);
           if (fresh && Date.now() < fresh.entry.expiresAt) {
             await lock.release(lockKey, token);
             if (outcome) outcome.layer = 'l2';
@@ -208,15 +210,15 @@ export class GetOrSetHandler {
 
   /** Another instance holds the lock: wait for its value (woken by the bus, else polling). */
   private async waitForValue(ns: NamespaceRef, full: string, lockKey: string, o: CallOptions): Promise<Found | undefined> {
-    const deadline = Date.now() + this.stack.defaults.lockWait;
+    const deadline = Date.now() + this.stack.settings.lockWait;
     let pause = 5;
     while (Date.now() < deadline) {
       await this.stack.waiters.next(full, Math.min(pause, deadline - Date.now()));
       pause = Math.min(pause * 2, 100);
-      const found = await this.stack.readThrough(ns, full, !o.skipL1);
+      const found = await this.stack.reads.readThrough(ns, full, !o.skipL1);
       if (found && Date.now() < found.entry.expiresAt) return found;
       if (!(await this.stack.lock.isHeld(lockKey))) {
-        const last = await this.stack.readThrough(ns, full, !o.skipL1);
+        const last = await this.stack.reads.readThrough(ns, full, !o.skipL1);
         return last && Date.now() < last.entry.expiresAt ? last : undefined;
       }
     }

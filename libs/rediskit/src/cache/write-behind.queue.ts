@@ -1,7 +1,7 @@
 import { ExponentialBackoff, handleAll, retry, type RetryPolicy } from 'cockatiel';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { toPositiveMs } from '../options/duration.js';
-import type { CacheOptions, PersistFn } from './cache.options.js';
+import type { PersistFn } from './cache.options.js';
+import type { WriteBehindSettings } from './cache.settings.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /** One queued write. */
@@ -41,14 +41,14 @@ export class WriteBehindQueue {
   private readonly batchSize: number;
   private readonly maxQueue: number;
 
-  constructor(options: NonNullable<CacheOptions['writeBehind']>, metrics: MetricsService) {
+  constructor(options: WriteBehindSettings, metrics: MetricsService) {
     this.persist = options.persist;
-    this.batchSize = options.batchSize ?? 100;
-    this.maxQueue = options.maxQueue ?? 10_000;
-    this.policy = retry(handleAll, { maxAttempts: options.retries ?? 5, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 5000 }) });
+    this.batchSize = options.batchSize;
+    this.maxQueue = options.maxQueue;
+    this.policy = retry(handleAll, { maxAttempts: options.retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 5000 }) });
     this.policy.onRetry(() => this.counters.retries++);
     this.metric = metrics.counter('cache_write_behind_total', 'Write-behind entries by outcome (queued, persisted, failed)', ['outcome']);
-    this.timer = setInterval(() => void this.flush(), toPositiveMs(options.flushInterval ?? 1000, 'cache.writeBehind.flushInterval'));
+    this.timer = setInterval(() => void this.flush(), options.flushInterval);
     this.timer.unref();
   }
 
