@@ -1,6 +1,7 @@
-import { ConfigurableModuleBuilder, Module, type DynamicModule, type NestModule, type Provider } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Module, type DynamicModule, type NestModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { installRequestContext } from './context/request-context.middleware.js';
+import { releaseRequestContexts } from './context/request-context.js';
 import { Codec } from './codec/codec.js';
 import { getRedisToken } from './connection/inject-redis.decorator.js';
 import { DEFAULT_CONNECTION } from './options/redis-module-options.js';
@@ -67,7 +68,7 @@ function clientProviders(names: Iterable<string>): Provider[] {
  *   useFactory: (config: ConfigService) => ({ connection: { url: config.get('REDIS_URL') } }) })
  */
 @Module({})
-export class RedisModule extends ConfigurableModuleClass implements NestModule {
+export class RedisModule extends ConfigurableModuleClass implements NestModule, OnApplicationShutdown {
   constructor(private readonly adapterHost: HttpAdapterHost) {
     super();
   }
@@ -79,6 +80,10 @@ export class RedisModule extends ConfigurableModuleClass implements NestModule {
    */
   configure(): void {
     installRequestContext(this.adapterHost.httpAdapter);
+  }
+
+  onApplicationShutdown(): void {
+    releaseRequestContexts();
   }
 
   static override forRoot(options: RedisModuleSyncOptions): DynamicModule {

@@ -21,6 +21,15 @@ interface MutableContext extends RequestContext {
 
 const storage = new AsyncLocalStorage<MutableContext>();
 
+/**
+ * Leaves the request context storage when the application shuts down. On Node 20 a storage
+ * that was entered keeps a hook running on every async operation of the process until it is
+ * disabled; the next request enters it again.
+ */
+export function releaseRequestContexts(): void {
+  storage.disable();
+}
+
 /** Options of {@link runInRequestContext}. */
 export interface RequestContextInit {
   /** The request id (e.g. a message's correlation id); generated when missing or malformed. @default a random UUID */

@@ -82,6 +82,11 @@ export class LockService {
     if (handOffs) this.wakeups = new LockWakeups(handOffs.connection, handOffs.channel, handOffs.budget);
   }
 
+  // On Node 20 an entered AsyncLocalStorage slows every async operation of the process until disabled.
+  onApplicationShutdown(): void {
+    this.context.disable();
+  }
+
   /** `single` (one connection) or `redlock` (a majority of several). */
   get mode(): 'single' | 'redlock' {
     return this.backend.mode;
