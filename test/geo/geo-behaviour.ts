@@ -3,14 +3,14 @@ import type { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import { GeoService, Keyspace, type GeoMember, MetricsService, RedisRegistry, RediskitConfigError, RediskitError } from 'nestjs-rediskit';
 import { sleep, waitFor } from '../harness/index.js';
-import { argumentOf, BUDGET, bootApp, counter, rediskitErrorOf, type GeoTopology } from './geo-fixtures.js';
+import { argumentOf, BUDGET, bootApp, counter, rediskitErrorOf, type FaultTopology } from '../harness/capability-fixtures.js';
 
 const BERLIN = { lat: 52.52, lng: 13.405 };
 const MUNICH = { lat: 48.137, lng: 11.575 };
 
 /** What GeoService must do on every topology; registered by the standalone and cluster files. */
-export function geoBehaviour(start: () => Promise<GeoTopology>, prefix: string): void {
-  let topology: GeoTopology;
+export function geoBehaviour(start: () => Promise<FaultTopology>, prefix: string): void {
+  let topology: FaultTopology;
   let apps: INestApplication[] = [];
   let geo: GeoService;
   let other: GeoService;

@@ -3,7 +3,7 @@ import calculateSlot from 'cluster-key-slot';
 import { GeoService, Keyspace } from 'nestjs-rediskit';
 import { RedisClusterFixture } from '../harness/index.js';
 import { geoBehaviour } from './geo-behaviour.js';
-import { bootApp } from './geo-fixtures.js';
+import { bootApp } from '../harness/capability-fixtures.js';
 
 describe('GeoService on a 3-master cluster', () => {
   let cluster: RedisClusterFixture;

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { GeoService } from 'nestjs-rediskit';
 import { RedisServer } from '../harness/index.js';
 import { geoBehaviour } from './geo-behaviour.js';
-import { bootApp } from './geo-fixtures.js';
+import { bootApp } from '../harness/capability-fixtures.js';
 
 describe('GeoService on a standalone server', () => {
   let server: RedisServer;

@@ -3,11 +3,11 @@ import type { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import { Keyspace, MetricsService, RedisRegistry, RediskitConfigError, RediskitError, ReservationService, type Hold, type HoldOutcome } from 'nestjs-rediskit';
 import { sleep, waitFor } from '../harness/index.js';
-import { argumentOf, BUDGET, bootApp, counter, rediskitErrorOf, type ReservationTopology } from './reservation-fixtures.js';
+import { argumentOf, BUDGET, bootApp, counter, rediskitErrorOf, type FaultTopology } from '../harness/capability-fixtures.js';
 
 /** What ReservationService must do on every topology; registered by the standalone and cluster files. */
-export function reservationBehaviour(start: () => Promise<ReservationTopology>, prefix: string): void {
-  let topology: ReservationTopology;
+export function reservationBehaviour(start: () => Promise<FaultTopology>, prefix: string): void {
+  let topology: FaultTopology;
   let apps: INestApplication[] = [];
   let services: ReservationService[];
   let stock: ReservationService;

@@ -3,7 +3,7 @@ import calculateSlot from 'cluster-key-slot';
 import { Keyspace, ReservationService } from 'nestjs-rediskit';
 import { RedisClusterFixture } from '../harness/index.js';
 import { reservationBehaviour } from './reservation-behaviour.js';
-import { bootApp } from './reservation-fixtures.js';
+import { bootApp } from '../harness/capability-fixtures.js';
 
 describe('ReservationService on a 3-master cluster', () => {
   let cluster: RedisClusterFixture;

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { ReservationService } from 'nestjs-rediskit';
 import { RedisServer } from '../harness/index.js';
 import { reservationBehaviour } from './reservation-behaviour.js';
-import { bootApp } from './reservation-fixtures.js';
+import { bootApp } from '../harness/capability-fixtures.js';
 
 describe('ReservationService on a standalone server', () => {
   let server: RedisServer;

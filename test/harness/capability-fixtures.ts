@@ -5,8 +5,8 @@ import { RedisModule, RediskitError, type RedisConnectionOptions, type RedisModu
 /** The budget of the fault app's calls. */
 export const BUDGET = 300;
 
-/** What a topology's fixture gives the shared behaviour. */
-export interface GeoTopology {
+/** What a topology's fixture gives the shared behaviour suites of geo and reservations. */
+export interface FaultTopology {
   connection(): RedisConnectionOptions;
   /** SIGSTOP every server: connections stay open, nothing answers. */
   hang(): void;
