@@ -7,13 +7,14 @@ import {
   RateLimiterService,
   RedisModule,
   RedisRegistry,
-  RediskitError,
   SessionService,
   type RedisConnectionOptions,
 } from 'nestjs-rediskit';
+import { BUDGET } from '../harness/capability-fixtures.js';
 
-/** Every call of the fault suites settles within this budget, plus the margins below. */
-export const BUDGET = 300;
+// Every call of the fault suites settles within BUDGET (a call not settled after it, plus a
+// margin for a loaded machine, fails the test: a liveness check, not a speed measurement).
+export { BUDGET, rediskitErrorOf, settled } from '../harness/capability-fixtures.js';
 
 /** One app instance with every capability configured, short budgets and a fast breaker. */
 export interface FaultApp {
@@ -53,28 +54,4 @@ export async function startFaultApp(connection: RedisConnectionOptions): Promise
     registry: app.get(RedisRegistry),
     close: () => app.close(),
   };
-}
-
-/**
- * How `call` settled: its value, or the error it rejected with. A call that has not settled
- * after `BUDGET` plus a generous margin for a loaded machine fails the test: it would be
- * waiting for retries (a liveness check, not a speed measurement).
- */
-export async function settled<T>(call: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`a call did not settle within ${BUDGET} ms + 5 s`)), BUDGET + 5000);
-  });
-  try {
-    return await Promise.race([call.then((value) => ({ value }), (error: unknown) => ({ error })), hung]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The error of a call that must reject, checked to be a `RediskitError` (never a client internal). */
-export async function rediskitErrorOf(call: Promise<unknown>): Promise<RediskitError> {
-  const { error } = await settled(call);
-  if (!(error instanceof RediskitError)) throw new Error(`expected a RediskitError, got ${error === undefined ? 'a value' : String(error)}`);
-  return error;
 }
