@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import ts from 'typescript';
 
-const SRC = new URL('../../libs/rediskit/src/', import.meta.url).pathname;
+import { indexProgram, SRC } from './index-program.js';
 
 /**
  * Every optional option a user can set, reached from the exported `*Options` types (the
@@ -9,16 +9,8 @@ const SRC = new URL('../../libs/rediskit/src/', import.meta.url).pathname;
  * as `Type.path`, with whether its TSDoc has a `@default` tag.
  */
 function optionalOptions(): { path: string; documented: boolean }[] {
-  const program = ts.createProgram([`${SRC}index.ts`], {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    experimentalDecorators: true,
-    skipLibCheck: true,
-    noEmit: true,
-  });
-  const checker = program.getTypeChecker();
-  const index = checker.getSymbolAtLocation(program.getSourceFile(`${SRC}index.ts`)!)!;
+  const { checker, index: indexFile } = indexProgram();
+  const index = checker.getSymbolAtLocation(indexFile)!;
   const ours = (d: ts.Declaration) => d.getSourceFile().fileName.startsWith(SRC);
   const found: { path: string; documented: boolean }[] = [];
   const seen = new Set<ts.Type>();

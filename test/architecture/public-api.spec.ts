@@ -1,22 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import ts from 'typescript';
+import { indexProgram } from './index-program.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 
 /** The names `libs/rediskit/src/index.ts` exports, as the compiler sees them. */
 function exportedNames(): string[] {
-  const file = `${REPO}libs/rediskit/src/index.ts`;
-  const program = ts.createProgram([file], {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    experimentalDecorators: true,
-    skipLibCheck: true,
-    noEmit: true,
-  });
-  const checker = program.getTypeChecker();
-  const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  const { checker, index } = indexProgram();
+  const module = checker.getSymbolAtLocation(index)!;
   return checker.getExportsOfModule(module).map((s) => s.getName()).sort();
 }
 
