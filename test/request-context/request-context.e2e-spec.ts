@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { currentRequestId, runInRequestContext } from 'nestjs-rediskit';
+import { Controller, Get, Injectable } from '@nestjs/common';
+import { currentRequestId, RequestCache, RequestCached, runInRequestContext, type RedisModuleOptions } from 'nestjs-rediskit';
 import { RedisServer } from '../harness/index.js';
 import { sleep, startContextApp, type AdapterName } from './context-app.js';
 
@@ -16,7 +17,7 @@ afterAll(async () => {
 describe.each<AdapterName>(['express', 'fastify'])('request context over HTTP (%s)', (adapter) => {
   let app: INestApplication;
   beforeAll(async () => {
-    app = await startContextApp(adapter, { connection: { url: server.url }, keyspace: { prefix: `ctx-${adapter}` } });
+    app = await startContextApp(adapter, { connection: { url: server.url }, keyspace: { prefix: `ctx-${adapter}` }, requestContext: true });
   });
   afterAll(async () => {
     await app?.close();
@@ -47,6 +48,59 @@ describe.each<AdapterName>(['express', 'fastify'])('request context over HTTP (%
     const ids = Array.from({ length: 30 }, (_, i) => `req-${adapter}-${i}`);
     const bodies = await Promise.all(ids.map((id) => request(app.getHttpServer()).get('/ctx/id').set('X-Request-Id', id).then((r) => r.body)));
     expect(bodies).toEqual(ids.map((id) => ({ before: id, after: id })));
+  });
+});
+
+/** A provider that uses the request cache through the decorator only. */
+@Injectable()
+class DecoratedReader {
+  @RequestCached()
+  async read(id: string) {
+    return `${id}:${currentRequestId()}`;
+  }
+}
+
+/** A provider that gets RequestCache injected, and a route that uses it. */
+@Injectable()
+class InjectedReader {
+  constructor(readonly cache: RequestCache) {}
+}
+@Controller('reader')
+class ReaderController {
+  constructor(private readonly reader: InjectedReader) {}
+  @Get()
+  read() {
+    return this.reader.cache.getOrSet('answer', () => ({ id: currentRequestId() }));
+  }
+}
+
+describe('where the request context is installed (express)', () => {
+  /** The id the app saw and the id it echoed, for a request that sends one. */
+  async function idsSeen(options: Partial<RedisModuleOptions>, extra: Parameters<typeof startContextApp>[2] = {}) {
+    const app = await startContextApp('express', { connection: { url: server.url }, ...options }, extra);
+    try {
+      const res = await request(app.getHttpServer()).get('/ctx').set('X-Request-Id', 'where-1').expect(200);
+      return { seen: res.body.id ?? null, echoed: res.headers['x-request-id'] ?? null };
+    } finally {
+      await app.close();
+    }
+  }
+  const on = { seen: 'where-1', echoed: 'where-1' };
+  const off = { seen: null, echoed: null };
+
+  it('not in an application that does not use the request cache', async () => {
+    expect(await idsSeen({})).toEqual(off);
+  });
+
+  it('in one that injects RequestCache, has a @RequestCached method, or has a requestCache section', async () => {
+    expect(await idsSeen({}, { controllers: [ReaderController], providers: [InjectedReader] })).toEqual(on);
+    expect(await idsSeen({}, { providers: [DecoratedReader] })).toEqual(on);
+    expect(await idsSeen({ requestCache: {} })).toEqual(on);
+  });
+
+  it('as the requestContext option says, whatever the application uses', async () => {
+    expect(await idsSeen({ requestContext: true })).toEqual(on);
+    expect(await idsSeen({ requestContext: false }, { providers: [DecoratedReader] })).toEqual(off);
   });
 });
 

@@ -3,7 +3,7 @@ import type { EnvReader, NodeEnvName } from './options/env-reader.js';
 import type { RedisModuleOptions } from './options/redis-module-options.js';
 
 /** The name of a capability's section in the module options (`cache`, `session`...). */
-export type CapabilitySection = Exclude<keyof RedisModuleOptions, 'connection' | 'connections' | 'keyspace' | 'codec' | 'circuitBreaker' | 'metrics' | 'tracing' | 'readyTimeout'>;
+export type CapabilitySection = Exclude<keyof RedisModuleOptions, 'connection' | 'connections' | 'keyspace' | 'codec' | 'circuitBreaker' | 'metrics' | 'tracing' | 'readyTimeout' | 'requestContext'>;
 
 /**
  * What a capability declares so that `RedisModule` can compose it, in one place: its folder's

@@ -27,6 +27,14 @@ describe('validateModuleOptions', () => {
     expect(problems).toEqual([expect.stringMatching(/^tracing\.enabled/), expect.stringMatching(/^tracing\.propagate/)]);
   });
 
+  it('takes requestContext as a boolean only', () => {
+    expect(problemsOf({ connection: { url: 'redis://localhost:6379' }, requestContext: false })).toEqual([]);
+    expect(problemsOf({ connection: { url: 'redis://localhost:6379' }, requestContext: 'yes', readyTimeout: 0 })).toEqual([
+      expect.stringMatching(/^readyTimeout/),
+      expect.stringMatching(/^requestContext/),
+    ]);
+  });
+
   it('lists every bad field in one error', () => {
     const problems = problemsOf({
       connection: { url: 'http://x', commandTimeout: 'soon' },

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsNumber, IsOptional, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsNumber, IsOptional, Min, ValidateNested } from 'class-validator';
 import type { Capability } from './capability.js';
 import { CAPABILITIES } from './capabilities.js';
 import { codecProblems } from './codec/codec.options.dto.js';
@@ -16,6 +16,7 @@ import { DEFAULT_CONNECTION, type RedisModuleOptions } from './options/redis-mod
 class CoreOptionsDto {
   @IsOptional() @ValidateNested() @Type(() => KeyspaceOptionsDto) keyspace?: KeyspaceOptionsDto;
   @IsOptional() @IsNumber() @Min(1) readyTimeout?: number;
+  @IsOptional() @IsBoolean() requestContext?: boolean;
   @IsOptional() @ValidateNested() @Type(() => MetricsOptionsDto) metrics?: MetricsOptionsDto;
   @IsOptional() @ValidateNested() @Type(() => TracingOptionsDto) tracing?: TracingOptionsDto;
 }
@@ -27,9 +28,9 @@ class CoreOptionsDto {
  */
 export function validateModuleOptions(options: RedisModuleOptions, capabilities: readonly Capability[] = CAPABILITIES): RedisModuleOptions {
   if (!options || typeof options !== 'object') throw new RediskitConfigError(['options: must be an object']);
-  const { keyspace, readyTimeout, metrics, tracing } = options;
+  const { keyspace, readyTimeout, requestContext, metrics, tracing } = options;
   const problems = [
-    ...problemsOf(CoreOptionsDto, { keyspace, readyTimeout, metrics, tracing }, ''),
+    ...problemsOf(CoreOptionsDto, { keyspace, readyTimeout, requestContext, metrics, tracing }, ''),
     ...connectionProblems(options.connection, 'connection'),
     ...Object.entries(options.connections ?? {}).flatMap(([name, c]) => connectionProblems(c, `connections.${name}`)),
     ...(options.circuitBreaker === false ? [] : problemsOf(CircuitBreakerOptionsDto, options.circuitBreaker, 'circuitBreaker')),

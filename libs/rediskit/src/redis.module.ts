@@ -1,7 +1,8 @@
-import { ConfigurableModuleBuilder, Module, type DynamicModule, type NestModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject, Module, type DynamicModule, type NestModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { installRequestContext } from './context/request-context.middleware.js';
 import { releaseRequestContexts } from './context/request-context.js';
+import { RequestContextDemand } from './context/request-context.demand.js';
 import { Codec } from './codec/codec.js';
 import { getRedisToken } from './connection/inject-redis.decorator.js';
 import { DEFAULT_CONNECTION } from './options/redis-module-options.js';
@@ -42,6 +43,7 @@ const coreProviders: Provider[] = [
   { provide: MetricsService, useFactory: (o: RedisModuleOptions) => MetricsService.create(o.metrics), inject: [REDIS_MODULE_OPTIONS] },
   ...metricsProviders,
   { provide: Tracing, useFactory: (o: RedisModuleOptions) => Tracing.create(o.tracing), inject: [REDIS_MODULE_OPTIONS] },
+  RequestContextDemand,
 ];
 
 /** The capabilities' providers (capabilities.ts); each is injectable wherever the module is visible. */
@@ -60,8 +62,9 @@ function clientProviders(names: Iterable<string>): Provider[] {
  * scope it). Options are validated at boot; boot waits until every configured connection is
  * ready and fails with `RediskitConnectionError` otherwise. A capability's own connection
  * (cache bus, rate limiter, pub/sub subscriber) opens at boot when its options section is
- * present, else on first use: a bare `forRoot({ connection })` opens one connection. Every
- * HTTP request runs in a request context (its `X-Request-Id`, its per-request memory).
+ * present, else on first use: a bare `forRoot({ connection })` opens one connection. HTTP
+ * requests run in a request context (its `X-Request-Id`, its per-request memory) when the
+ * application uses the request cache or sets `requestContext: true`.
  *
  * @example
  * RedisModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService],
@@ -69,17 +72,22 @@ function clientProviders(names: Iterable<string>): Provider[] {
  */
 @Module({})
 export class RedisModule extends ConfigurableModuleClass implements NestModule, OnApplicationShutdown {
-  constructor(private readonly adapterHost: HttpAdapterHost) {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(REDIS_MODULE_OPTIONS) private readonly options: RedisModuleOptions,
+    private readonly contextDemand: RequestContextDemand,
+  ) {
     super();
   }
 
   /**
-   * Every HTTP request runs in a request context (its id, its per-request memory:
-   * docs/request-cache.md). Nest calls this before it registers the routes, and only for an
-   * HTTP application (a microservice or an application context has no adapter).
+   * HTTP requests run in a request context (their id, their per-request memory:
+   * docs/request-cache.md) when the options ask for it or a capability does. Nest calls this
+   * after every provider was created and before it registers the routes, and only for an HTTP
+   * application (a microservice or an application context has no adapter).
    */
   configure(): void {
-    installRequestContext(this.adapterHost.httpAdapter);
+    if (this.options.requestContext ?? this.contextDemand.wanted) installRequestContext(this.adapterHost.httpAdapter);
   }
 
   onApplicationShutdown(): void {

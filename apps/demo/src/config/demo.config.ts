@@ -39,6 +39,9 @@ export function loadDemoConfig(env: Env = process.env): DemoConfig {
     redis: {
       ...redis,
       keyspace: { ...redis.keyspace, app: 'shop' },
+      // Every request runs in a request context, so every log line carries its request id
+      // (the request cache would turn it on anyway: ProductsRepository uses it).
+      requestContext: true,
       // Redis tells memory what changed (key tracking): a product edited by another service or
       // redis-cli is not served from memory afterwards; tags still travel on the bus.
       cache: { ...redis.cache, l1: { coherence: 'tracking' } },

@@ -33,6 +33,14 @@ export interface RedisModuleOptions {
   metrics?: MetricsOptions;
   /** OpenTelemetry spans of cache, lock, rate-limit, session and pub/sub operations (needs `@opentelemetry/api`). */
   tracing?: TracingOptions;
+  /**
+   * Run every HTTP request in a request context (`X-Request-Id` in and out, `currentRequestId()`,
+   * the request id in the library's log lines, the request cache). On Node 20 it costs every
+   * request some CPU (AsyncLocalStorage: docs/request-cache.md), so it is on only where used;
+   * `false` keeps it off even then (request-cached calls then run uncached).
+   * @default on when the application uses the request cache (a `requestCache` section, `@RequestCached`, an injected `RequestCache`), else off
+   */
+  requestContext?: boolean;
   /** Upper bound for waiting on `ready` at boot, in ms. @default `connection.connectTimeout` */
   readyTimeout?: number;
 }

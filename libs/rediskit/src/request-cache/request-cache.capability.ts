@@ -1,4 +1,5 @@
 import { defineCapability } from '../capability.js';
+import { RequestCacheActivation } from './request-cache.activation.js';
 import { RequestCacheOptionsDto } from './request-cache.options.js';
 import { RequestCache } from './request-cache.service.js';
 
@@ -6,5 +7,5 @@ import { RequestCache } from './request-cache.service.js';
 export const requestCacheCapability = defineCapability({
   section: 'requestCache',
   optionsDto: RequestCacheOptionsDto,
-  providers: [RequestCache],
+  providers: [RequestCache, RequestCacheActivation],
 });
