@@ -123,6 +123,9 @@ export class Codec {
       // Only a user-supplied serializer or compressor gets here: its error is kept as the cause.
       throw new RediskitSerializationError(`Cannot decode value of key "${key}": ${(cause as Error)?.name ?? 'error'} in a custom serializer or compressor`, { cause });
     }
+    // Plain JSON has no shared references and fewer values than bytes, so only its nesting can
+    // break a bound, and it nests no deeper than its count of `{` and `[`: most payloads need no walk.
+    if (isPlainJson(payload) && bracketsAtMost(payload, this.maxDepth)) return value as T;
     // A tree never holds more values than its payload has bytes; more means shared references.
     const problem = checkDecoded(value, this.maxDepth, Math.max(this.maxInflatedSize, payload.length));
     if (problem) throw new RediskitSerializationError(`Cannot decode value of key "${key}": ${problem}`);
@@ -177,6 +180,26 @@ function parseJson(payload: Buffer | string): unknown {
   } catch (e) {
     throw new DecodeProblem(problemOf(e, 'not valid JSON'));
   }
+}
+
+// A payload that decodeBuffer reads as plain JSON (no marker byte), or a string.
+function isPlainJson(payload: Buffer | string): boolean {
+  if (typeof payload === 'string') return true;
+  const first = payload[0];
+  return first >= 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
+}
+
+// Payloads up to this size are counted; larger ones are walked (counting would add to the walk).
+const COUNTED_SIZE = 4096;
+
+/** True when the payload holds at most `max` of `{` and `[` together (native searches, no walk). */
+function bracketsAtMost(payload: Buffer | string, max: number): boolean {
+  if (payload.length > COUNTED_SIZE) return false;
+  let count = 0;
+  // Buffer#indexOf and String#indexOf both take a one-character string.
+  for (let i = payload.indexOf('{'); i !== -1; i = payload.indexOf('{', i + 1)) if (++count > max) return false;
+  for (let i = payload.indexOf('['); i !== -1; i = payload.indexOf('[', i + 1)) if (++count > max) return false;
+  return true;
 }
 
 function problemOf(e: unknown, otherwise: string): string {
