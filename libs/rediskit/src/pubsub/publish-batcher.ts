@@ -1,10 +1,20 @@
-import { settle, TickBatcher } from '../scripts/tick-batcher.js';
+import type { BoundCounter } from '../metrics/metrics.service.js';
+import { TickBatcher, type Waiting } from '../scripts/tick-batcher.js';
 import { encodeBatch } from './pubsub.envelope.js';
 
-/** A text message and its size in bytes (UTF-8). */
+/** How a publish ended, counted (so no promise is chained per message to count it). */
+export interface PublishOutcomes {
+  sent: BoundCounter;
+  failed: BoundCounter;
+}
+
+const UNCOUNTED: PublishOutcomes = { sent: { inc() {} }, failed: { inc() {} } };
+
+/** A text message, its size in bytes (UTF-8) and where its outcome is counted. */
 interface Queued {
   text: string;
   bytes: number;
+  outcomes: PublishOutcomes;
 }
 
 /**
@@ -29,19 +39,46 @@ export class PublishBatcher {
     this.batches = new TickBatcher(
       (channel, batch) => {
         const payload = batch.length === 1 ? batch[0].item.text : encodeBatch(batch.map((w) => w.item.text));
-        settle(batch, this.send(channel, payload), (receivers) => receivers);
+        settleCounted(batch, this.send(channel, payload));
       },
       // A batch is "*\n" + messages joined by "\n": 1 + the sum of (bytes + 1) over its messages.
       { maxItems: maxMessages, maxSize: maxLength, maxTotal: maxBytes - 1, sizeOf: (message) => message.bytes + 1 },
     );
   }
 
-  /** Queues `message` (`bytes` long once encoded, already checked against the maximum). */
-  publish(channel: string, message: Buffer | string, bytes = byteLength(message)): Promise<number> {
-    if (typeof message === 'string') return this.batches.add(channel, { text: message, bytes });
+  /** Queues `message` (`bytes` long once encoded, already checked against the maximum); counts its outcome in `outcomes`. */
+  publish(channel: string, message: Buffer | string, bytes = byteLength(message), outcomes: PublishOutcomes = UNCOUNTED): Promise<number> {
+    if (typeof message === 'string') return this.batches.add(channel, { text: message, bytes, outcomes });
     this.batches.sendNow(channel);
-    return this.send(channel, message);
+    return this.send(channel, message).then(
+      (receivers) => {
+        outcomes.sent.inc();
+        return receivers;
+      },
+      (error: unknown) => {
+        outcomes.failed.inc();
+        throw error;
+      },
+    );
   }
+}
+
+/** Answers every publisher of a batch with the batch's reply (or its error), counting each outcome. */
+function settleCounted(batch: Waiting<Queued, number>[], pending: Promise<number>): void {
+  pending.then(
+    (receivers) => {
+      for (const w of batch) {
+        w.item.outcomes.sent.inc();
+        w.resolve(receivers);
+      }
+    },
+    (error: unknown) => {
+      for (const w of batch) {
+        w.item.outcomes.failed.inc();
+        w.reject(error);
+      }
+    },
+  );
 }
 
 /** The size of a message on the wire. */

@@ -10,7 +10,7 @@ import type { RedisModuleOptions } from '../options/redis-module-options.js';
 import { REDIS_MODULE_OPTIONS } from '../redis.constants.js';
 import { ScriptBatcher } from '../scripts/script-batcher.js';
 import { inboxAppendScript } from './pubsub-inbox-append.lua.js';
-import { byteLength, PublishBatcher } from './publish-batcher.js';
+import { byteLength, PublishBatcher, type PublishOutcomes } from './publish-batcher.js';
 import { publishRoutedScript } from './pubsub-publish-routed.lua.js';
 import { PubSubChannels, type ChannelKind } from './pubsub.channels.js';
 import { encodeBody, encodeFramed, MAX_STREAM_ID_LENGTH, type EnvelopeBody } from './pubsub.envelope.js';
@@ -67,6 +67,8 @@ export class PubSubService implements OnModuleDestroy {
   private readonly batcher: PublishBatcher;
   /** Time budget of each Redis call (`pubsub.commandTimeout`, else the connection's). */
   private readonly budget: number;
+  /** Where the batcher counts each kind's published and failed messages. */
+  private readonly outcomes: Record<ChannelKind, PublishOutcomes>;
 
   constructor(
     registry: RedisRegistry,
@@ -80,6 +82,8 @@ export class PubSubService implements OnModuleDestroy {
     this.connection = registry.get(settings.connection);
     this.names = new PubSubChannels(keyspace);
     this.metrics = new PubSubMetrics(metrics);
+    const outcomes = (kind: ChannelKind): PublishOutcomes => ({ sent: this.metrics.published[kind], failed: this.metrics.publishFailures[kind] });
+    this.outcomes = { channel: outcomes('channel'), user: outcomes('user'), broadcast: outcomes('broadcast') };
     this.source = settings.source;
     this.sharded = settings.sharded && this.connection.isCluster;
     this.inboxMaxLength = settings.inboxMaxLength;
@@ -232,16 +236,7 @@ export class PubSubService implements OnModuleDestroy {
   }
 
   private send(kind: ChannelKind, redisChannel: string, message: Buffer | string, bytes: number): Promise<number> {
-    return this.batcher.publish(redisChannel, message, bytes).then(
-      (receivers) => {
-        this.metrics.published[kind].inc();
-        return receivers;
-      },
-      (error: unknown) => {
-        this.metrics.publishFailures[kind].inc();
-        throw error;
-      },
-    );
+    return this.batcher.publish(redisChannel, message, bytes, this.outcomes[kind]);
   }
 }
 
