@@ -32,6 +32,32 @@ export function assertWellFormed(text: string, argument: string): void {
   }
 }
 
+// Recent escaped parts: the same few (a request's `host:port`) are escaped over and over, and a
+// replace with a callback costs microseconds. Bounded: when full it starts over.
+const ESCAPED = new Map<string, string>();
+const ESCAPED_LIMIT = 1000;
+const ESCAPED_MAX_LENGTH = 256;
+
+function escaped(text: string): string {
+  let out = ESCAPED.get(text);
+  if (out !== undefined) return out;
+  out = text.replace(UNSAFE, percent);
+  if (text.length <= ESCAPED_MAX_LENGTH) {
+    if (ESCAPED.size >= ESCAPED_LIMIT) ESCAPED.clear();
+    ESCAPED.set(text, out);
+  }
+  return out;
+}
+
+// The escapes of the ASCII characters, built once: a host's `:` is escaped on every request.
+const ASCII_ESCAPES = Array.from({ length: 128 }, (_, b) => '%' + b.toString(16).toUpperCase().padStart(2, '0'));
+
+function percent(ch: string): string {
+  const code = ch.charCodeAt(0);
+  if (ch.length === 1 && code < 128) return ASCII_ESCAPES[code];
+  return [...Buffer.from(ch)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
+}
+
 /** Percent-encodes the characters of a user-supplied key part that could escape its namespace. */
 export function encodeKeyPart(part: KeyPart, separator = ':'): string {
   const text = typeof part === 'number' ? String(part) : part;
@@ -39,13 +65,9 @@ export function encodeKeyPart(part: KeyPart, separator = ':'): string {
     throw new RediskitArgumentError('key', `parts must be non-empty strings or numbers, got ${JSON.stringify(part)}`);
   }
   assertWellFormed(text, 'key');
-  let out = ANY_UNSAFE.test(text) ? text.replace(UNSAFE, percent) : text;
+  let out = ANY_UNSAFE.test(text) ? escaped(text) : text;
   if (separator !== ':' && out.includes(separator)) out = out.split(separator).join(percent(separator));
   return out;
-}
-
-function percent(ch: string): string {
-  return [...Buffer.from(ch)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
 }
 
 /**
