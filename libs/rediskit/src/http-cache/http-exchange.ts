@@ -54,6 +54,9 @@ class ExpressExchange implements HttpExchange {
   }
   host(): string {
     // Express 5's req.host: X-Forwarded-Host only when 'trust proxy' trusts the socket address.
+    // Without that header it is the Host header, read here without asking the trust function.
+    const headers = this.req.headers;
+    if (!headers['x-forwarded-host']) return headers.host || '';
     return this.req.host ?? '';
   }
   params(): Record<string, string> | undefined {

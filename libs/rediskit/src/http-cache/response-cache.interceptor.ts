@@ -19,6 +19,10 @@ import { RediskitLogger } from '../context/rediskit-logger.js';
 // Returned by the loader for a response that is not stored; concurrent callers then run their own handler.
 const UNCACHEABLE = Object.freeze({ uncacheable: true });
 const isStorable = (v: unknown) => v !== UNCACHEABLE;
+/** How a response of the route is stored (getOrSet, or set on a refresh). */
+function storeOptions(plan: CachePlan, tags: string[] | undefined) {
+  return { ttl: plan.ttl, tags, grace: plan.staleWhileRevalidate, lock: plan.lock, cacheIf: isStorable };
+}
 // Requests an interceptor already handles: it may be global and on the route at once (two
 // instances; the inner one must pass through, or it would wait for the outer one's load).
 // A WeakSet rather than a property, so the request object keeps its shape.
@@ -151,8 +155,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       // Whether the request is credentialed may be what failed: no cache after this one keeps it either.
       return this.personal(route, ex, next);
     }
-    const options = { ttl: plan.ttl, tags, grace: plan.staleWhileRevalidate, lock: plan.lock, cacheIf: isStorable };
-    if (s.honorClientNoCache && clientNoCache(ex.header('cache-control'), ex.header('pragma'))) return this.refresh(plan, ex, next, key, options, route, req, tags);
+    if (s.honorClientNoCache && clientNoCache(ex.header('cache-control'), ex.header('pragma'))) return this.refresh(plan, ex, next, key, storeOptions(plan, tags), route, req, tags);
 
     // A fresh entry is read first: cheaper than getOrSet (no per-call options to resolve),
     // and most requests of a cached route are hits. Misses and stale entries go to getOrSet.
@@ -166,6 +169,8 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       await this.httpCache.store.del(key).catch(() => undefined);
     }
 
+    // Built here, not before the read: a hit does not need it.
+    const options = storeOptions(plan, tags);
     let own: Produced | undefined;
     let running: Promise<Produced> | undefined;
     // Set once this request answers with a handler run of its own: a loader call that comes
