@@ -44,8 +44,16 @@ export function encodeKeyPart(part: KeyPart, separator = ':'): string {
   return out;
 }
 
+// Few distinct characters are ever escaped (`:` in most keys): each one's escape is built once.
+const escapes = new Map<string, string>();
+
 function percent(ch: string): string {
-  return [...Buffer.from(ch)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  let e = escapes.get(ch);
+  if (e === undefined) {
+    e = [...Buffer.from(ch)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
+    if (escapes.size < 256) escapes.set(ch, e);
+  }
+  return e;
 }
 
 /**
