@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { unlinkMatching } from '../connection/scan.js';
-import { decodeEntry, encodeEntry, type CacheEntry } from './cache-entry.js';
+import { decodeEntry, type CacheEntry } from './cache-entry.js';
 import { CorruptEntries } from './corrupt-entries.js';
 import type { NamespaceRef } from './found.js';
 import type { GlobMatcher } from './glob.js';
@@ -90,9 +90,9 @@ export class RedisFacade {
     return use({ entry, value });
   }
 
-  /** Stores an entry, kept `retain` ms (its freshness plus grace / stale-if-error). */
-  async write(full: string, entry: CacheEntry, retain: number): Promise<void> {
-    await this.connection.run((c) => c.set(full, encodeEntry(entry), 'PX', Math.ceil(retain)), this.budget);
+  /** Stores an encoded entry (`encodeEntry`), kept `retain` ms (its freshness plus grace / stale-if-error). */
+  async write(full: string, bytes: Buffer, retain: number): Promise<void> {
+    await this.connection.run((c) => c.set(full, bytes, 'PX', Math.ceil(retain)), this.budget);
   }
 
   /** UNLINKs keys (one command per key on a cluster, where they span slots); returns how many existed. */
