@@ -35,6 +35,25 @@ const FIXED_2 = 48;
 
 /** Serializes an entry to the bytes stored in Redis. */
 export function encodeEntry(entry: CacheEntry): Buffer {
+  const { out, at } = withHeader(entry, entry.payload.length);
+  entry.payload.copy(out, at);
+  return out;
+}
+
+/**
+ * Serializes an entry whose payload is the plain JSON `text` (`bytes` long in UTF-8), written
+ * straight after the header, and points `entry.payload` at it: the payload is not built, then
+ * copied, on every write.
+ */
+export function encodeEntryText(entry: CacheEntry, text: string, bytes: number): Buffer {
+  const { out, at } = withHeader(entry, bytes);
+  out.write(text, at, bytes, 'utf8');
+  entry.payload = out.subarray(at);
+  return out;
+}
+
+// The bytes of an entry with its header written; the payload goes at `at`.
+function withHeader(entry: CacheEntry, payloadLength: number): { out: Buffer; at: number } {
   let tagBytes = 0;
   const names: Buffer[] = [];
   if (entry.tags) {
@@ -46,7 +65,7 @@ export function encodeEntry(entry: CacheEntry): Buffer {
   }
   const windows = entry.grace !== undefined || entry.staleIfError !== undefined;
   const fixed = windows ? FIXED_2 : FIXED;
-  const out = Buffer.allocUnsafe(fixed + tagBytes + entry.payload.length);
+  const out = Buffer.allocUnsafe(fixed + tagBytes + payloadLength);
   out[0] = MAGIC;
   out[1] = windows ? 2 : 1;
   out.writeDoubleLE(entry.createdAt, 2);
@@ -69,8 +88,7 @@ export function encodeEntry(entry: CacheEntry): Buffer {
       at += 2 + b.length + 8;
     }
   }
-  entry.payload.copy(out, at);
-  return out;
+  return { out, at };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { CacheBus } from './cache-bus.js';
-import type { CacheEntry } from './cache-entry.js';
+import { encodeEntry, encodeEntryText, type CacheEntry } from './cache-entry.js';
 import type { CallOptions } from './cache-call-options.js';
 import type { CacheSettings } from './cache.settings.js';
 import type { CacheInvalidatedEvent, CacheLoader, InvalidationOutcome, OnUnreachable } from './cache.options.js';
@@ -26,6 +26,8 @@ import { Tracing, type TraceSpan } from '../tracing/tracing.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
 
 export type { NamespaceRef } from './found.js';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface EngineDeps {
   connection: RedisConnection;
@@ -195,9 +197,14 @@ export class CacheEngine {
     delta = 0,
     writeRedis = true,
   ): Promise<Found> {
-    const payload = this.deps.codec.encode(value, full.slice(ns.prefix.length));
-    if (payload.length > this.deps.settings.maxValueSize) {
-      throw new RediskitValueTooLargeError(full.slice(ns.prefix.length), payload.length, this.deps.settings.maxValueSize);
+    const codec = this.deps.codec;
+    // Plain JSON stays text: written straight into the entry, and memory parses its copy from
+    // the text (no payload Buffer to build, copy and decode back to text).
+    const text = codec.encodeText(value, full.slice(ns.prefix.length));
+    const payload = text === undefined ? codec.encode(value, full.slice(ns.prefix.length)) : EMPTY;
+    const size = text === undefined ? payload.length : Buffer.byteLength(text);
+    if (size > this.deps.settings.maxValueSize) {
+      throw new RediskitValueTooLargeError(full.slice(ns.prefix.length), size, this.deps.settings.maxValueSize);
     }
     const now = Date.now();
     const retain = o.ttl + Math.max(o.grace, o.staleIfError);
@@ -206,6 +213,7 @@ export class CacheEngine {
       entry.grace = o.grace;
       entry.staleIfError = o.staleIfError;
     }
+    const bytes = text === undefined ? encodeEntry(entry) : encodeEntryText(entry, text, size);
     // Tag versions unknown (Redis unreachable): the value cannot be checked later, so it is not cached.
     if (versions === null) {
       ns.stats.failedWrites++;
@@ -216,13 +224,13 @@ export class CacheEngine {
     if (!writeRedis) ns.stats.failedWrites++;
     else
       try {
-        await this.redis.write(full, entry, retain);
+        await this.redis.write(full, bytes, retain);
         this.bus?.queueKeys([full]);
       } catch {
         ns.stats.failedWrites++;
       }
     this.waiters.wake(full);
-    return this.memory.keep(full, entry, value, o.l1Ttl, now, o.skipL1);
+    return this.memory.keep(full, entry, value, o.l1Ttl, now, o.skipL1, text);
   }
 
   // ---------------------------------------------------------------- invalidation

@@ -77,13 +77,12 @@ export class GetOrSetHandler {
       flight = { found: this.readOrLoad(ns, full, loader, o, stale, fallback, outcome), outcome };
       this.inflight.set(full, flight);
       const own = flight;
-      const done = () => {
-        if (this.inflight.get(full) === own) this.inflight.delete(full);
-      };
-      own.found.then(done, done);
       try {
         return (await own.found).value as T;
       } finally {
+        // The first reaction to the flight settling (its callers' continuations come after):
+        // nobody joins a settled flight.
+        if (this.inflight.get(full) === own) this.inflight.delete(full);
         answeredBy(span, outcome.layer);
       }
     }

@@ -57,22 +57,28 @@ export class LoaderRunner {
     // Read before the loader starts: tags known only after it are checked against it.
     const since = this.tags.sequence;
     const ctx = new LoaderContext(o);
-    const loading = (async () => {
+    // Counted here rather than by a `.catch` on the result: one promise less per load.
+    const counted = (async () => {
       try {
-        const value = await load.loader(ctx);
-        if (ctx.skipped || value === undefined || (o.cacheIf && !o.cacheIf(value))) return uncached(value);
-        const key = full.slice(ns.prefix.length);
-        // Tags the value gives (`tags: (value) => [...]`) join those the loader set.
-        if (o.tagsOf && Array.isArray(ctx.tags)) ctx.tags.push(...tagsOfValue(o.tagsOf, value, key));
-        const adapted = adaptCallOptions(o, ctx, key);
-        const versions = adapted.expandedTags === o.expandedTags ? load.versions : await this.versionsAfter(load, adapted, since);
-        if (versions === RACED) return uncached(value);
-        return await this.store(ns, full, value, adapted, versions, performance.now() - started, !load.redisDown);
-      } finally {
-        load.release();
+        try {
+          const value = await load.loader(ctx);
+          if (ctx.skipped || value === undefined || (o.cacheIf && !o.cacheIf(value))) return uncached(value);
+          const key = full.slice(ns.prefix.length);
+          // Tags the value gives (`tags: (value) => [...]`) join those the loader set.
+          if (o.tagsOf && Array.isArray(ctx.tags)) ctx.tags.push(...tagsOfValue(o.tagsOf, value, key));
+          const adapted = adaptCallOptions(o, ctx, key);
+          const versions = adapted.expandedTags === o.expandedTags ? load.versions : await this.versionsAfter(load, adapted, since);
+          if (versions === RACED) return uncached(value);
+          return await this.store(ns, full, value, adapted, versions, performance.now() - started, !load.redisDown);
+        } finally {
+          load.release();
+        }
+      } catch (e) {
+        ns.stats.loaderErrors++;
+        throw e;
       }
     })();
-    return this.withTimeouts(ns, full, loading, o, load.stale);
+    return this.withTimeouts(ns, full, counted, o, load.stale);
   }
 
   /**
@@ -106,11 +112,7 @@ export class LoaderRunner {
   }
 
   /** Soft timeout: serve stale if there is one. Hard timeout: give up. The load continues and is stored. */
-  private withTimeouts(ns: NamespaceRef, full: string, loading: Promise<Found>, o: CallOptions, stale: Found | undefined): Promise<Found> {
-    const counted = loading.catch((e: unknown) => {
-      ns.stats.loaderErrors++;
-      throw e;
-    });
+  private withTimeouts(ns: NamespaceRef, full: string, counted: Promise<Found>, o: CallOptions, stale: Found | undefined): Promise<Found> {
     const soft = stale ? o.soft : undefined;
     if (soft === undefined && o.hard === undefined) return counted;
     this.track(counted);

@@ -54,10 +54,11 @@ export class MemoryLayer {
 
   /**
    * Stores an entry; `value` is the decoded value, which becomes the shared frozen copy (so the
-   * caller must not keep a mutable reference to it). Returns the item.
+   * caller must not keep a mutable reference to it). `plain`: the value was parsed from JSON
+   * text, so it holds nothing freezing cannot protect and is frozen without checking. Returns the item.
    */
-  set(key: string, entry: CacheEntry, value: unknown, l1Ttl: number, now: number): MemoryItem {
-    const clone = this.options.mode === 'clone' || !deepFreeze(value);
+  set(key: string, entry: CacheEntry, value: unknown, l1Ttl: number, now: number, plain = false): MemoryItem {
+    const clone = this.options.mode === 'clone' || !(plain ? freezePlain(value) : deepFreeze(value));
     // Never longer than the entry's own TTL, even if the writer's clock runs ahead of ours.
     const l1Until = Math.min(entry.expiresAt, now + l1Ttl, now + (entry.expiresAt - entry.createdAt));
     const item: MemoryItem = { entry, value: clone ? undefined : value, clone, l1Until };
@@ -105,6 +106,12 @@ export class MemoryLayer {
  */
 export function deepFreeze(value: unknown): boolean {
   if (!freezable(value)) return false;
+  freeze(value);
+  return true;
+}
+
+// A value JSON.parse made holds only plain objects, arrays and primitives.
+function freezePlain(value: unknown): true {
   freeze(value);
   return true;
 }

@@ -111,10 +111,11 @@ export class MemoryFacade {
    * Keeps a value just written: memory holds its own decoded copy, so the writer's object is
    * never frozen or shared. Without memory (or `skipL1`), the value as it is.
    */
-  keep(full: string, entry: CacheEntry, value: unknown, l1Ttl: number, now: number, skip: boolean): Found {
+  keep(full: string, entry: CacheEntry, value: unknown, l1Ttl: number, now: number, skip: boolean, text?: string): Found {
     if (skip || this.layer === undefined) return { entry, value, shared: isPrimitive(value) };
-    const copy = isPrimitive(value) ? value : this.codec.decode(entry.payload, full);
-    const item = this.layer.set(full, entry, copy, l1Ttl, now);
+    // `text`: the payload as plain JSON text, which decodes to the same value without reading the bytes back.
+    const copy = isPrimitive(value) ? value : this.codec.decode(text ?? entry.payload, full);
+    const item = this.layer.set(full, entry, copy, l1Ttl, now, text !== undefined);
     return { entry, value: item.clone ? value : copy, shared: !item.clone };
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { unlinkMatching } from '../connection/scan.js';
-import { decodeEntry, encodeEntry, type CacheEntry } from './cache-entry.js';
+import { decodeEntry, type CacheEntry } from './cache-entry.js';
 import { CorruptEntries } from './corrupt-entries.js';
 import type { NamespaceRef } from './found.js';
 import type { GlobMatcher } from './glob.js';
@@ -12,6 +12,14 @@ import type { TagVersions } from './tag-versions.js';
 export interface RedisRead {
   entry: CacheEntry;
   value: unknown;
+}
+
+/** What to do with a read's outcome (see {@link RedisFacade.readWith}). */
+export interface ReadContinuation<R> {
+  /** The entry read, or undefined for a miss. */
+  use(read: RedisRead | undefined): R;
+  /** Redis could not be read. */
+  failed(error: unknown): R;
 }
 
 /**
@@ -43,41 +51,42 @@ export class RedisFacade {
    * `withValue: false` leaves the payload undecoded (`value` undefined).
    */
   read(ns: NamespaceRef, full: string, withValue = true): Promise<RedisRead | undefined> {
-    return this.readWith(ns, full, withValue, same, rethrow);
+    return this.readWith(ns, full, withValue, plainRead);
   }
 
   /**
-   * The read path itself: what {@link read} does, handing the result to `use` and a Redis
-   * error to `failed`, and resolving with what they return. Taking the continuation saves an
-   * async frame (a microtask hop) on the L2 hit, which the `cache` bench measures.
+   * The read path itself: what {@link read} does, handing the result to `k.use` and a Redis
+   * error to `k.failed`, and resolving with what they return. Taking the continuation saves an
+   * async frame (a microtask hop) on the L2 hit, which the `cache` bench measures; one object
+   * rather than two closures saves allocations.
    */
-  async readWith<R>(ns: NamespaceRef, full: string, withValue: boolean, use: (read: RedisRead | undefined) => R, failed: (error: unknown) => R): Promise<R> {
+  async readWith<R>(ns: NamespaceRef, full: string, withValue: boolean, k: ReadContinuation<R>): Promise<R> {
     let bytes: Buffer | null;
     try {
       bytes = await this.connection.run((c) => c.getBuffer(full), this.budget);
     } catch (e) {
-      return failed(e);
+      return k.failed(e);
     }
-    if (bytes === null) return use(undefined);
+    if (bytes === null) return k.use(undefined);
     const entry = decodeEntry(bytes);
     if (entry === undefined) {
       this.corrupt.report(ns.stats, full, 'not a cache entry of this format');
-      return use(undefined);
+      return k.use(undefined);
     }
     // Redis is back, this instance's invalidation of it not replayed yet: not what Redis says.
-    if (this.pending.size > 0 && this.pending.covers(full, entry.tags)) return use(undefined);
+    if (this.pending.size > 0 && this.pending.covers(full, entry.tags)) return k.use(undefined);
     if (entry.tags) {
       try {
-        if (!(await this.tags.isValid(entry.tags))) return use(undefined);
+        if (!(await this.tags.isValid(entry.tags))) return k.use(undefined);
       } catch (e) {
-        return failed(e);
+        return k.failed(e);
       }
     }
-    if (!withValue) return use({ entry, value: undefined });
+    if (!withValue) return k.use({ entry, value: undefined });
     // Never written by this cache (the size is checked on write): not worth parsing.
     if (entry.payload.length > this.maxValueSize) {
       this.corrupt.report(ns.stats, full, 'value larger than maxValueSize');
-      return use(undefined);
+      return k.use(undefined);
     }
     let value: unknown;
     try {
@@ -85,14 +94,14 @@ export class RedisFacade {
     } catch (e) {
       // Codec messages name the key and a reason, never the payload.
       this.corrupt.report(ns.stats, full, (e as Error).message);
-      return use(undefined);
+      return k.use(undefined);
     }
-    return use({ entry, value });
+    return k.use({ entry, value });
   }
 
-  /** Stores an entry, kept `retain` ms (its freshness plus grace / stale-if-error). */
-  async write(full: string, entry: CacheEntry, retain: number): Promise<void> {
-    await this.connection.run((c) => c.set(full, encodeEntry(entry), 'PX', Math.ceil(retain)), this.budget);
+  /** Stores an encoded entry (`encodeEntry`), kept `retain` ms (its freshness plus grace / stale-if-error). */
+  async write(full: string, bytes: Buffer, retain: number): Promise<void> {
+    await this.connection.run((c) => c.set(full, bytes, 'PX', Math.ceil(retain)), this.budget);
   }
 
   /** UNLINKs keys (one command per key on a cluster, where they span slots); returns how many existed. */
@@ -108,7 +117,10 @@ export class RedisFacade {
   }
 }
 
-const same = <T>(v: T): T => v;
-const rethrow = (e: unknown): never => {
-  throw e;
+// `read`: the outcome as it is, a Redis error rethrown.
+const plainRead: ReadContinuation<RedisRead | undefined> = {
+  use: (read) => read,
+  failed: (e) => {
+    throw e;
+  },
 };

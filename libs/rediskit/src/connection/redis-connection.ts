@@ -110,6 +110,8 @@ export class RedisConnection {
    * client without auto-pipelining, so `fn` must be one command or idempotent.
    */
   run<T>(fn: (client: RedisClient) => Promise<T>, budget = this.commandTimeout): Promise<T> {
+    // Not a cluster: no redirects to retry, so no wrapper to allocate on every call.
+    if (!this.isCluster) return this.call(this.client, budget, fn);
     return this.call(this.client, budget, (client) => {
       const pending = fn(client);
       return this.isCluster ? pending.catch((e) => this.retryRedirected(e, () => fn(this.redirects()))) : pending;
