@@ -41,10 +41,17 @@ describe('Tracing', () => {
     expect(await tracing.trace('x', 'client', {}, async (span) => span)).toBeUndefined();
   });
 
-  it('with the API but no SDK, gives no span and carries no traceparent', async () => {
+  it('with the API but no SDK, gives no span and carries no traceparent, until an SDK registers', async () => {
     const tracing = await Tracing.create();
-    expect(tracing.enabled).toBe(true);
+    expect(tracing.enabled).toBe(false);
     expect(await tracing.trace('x', 'client', {}, async (span) => [span, tracing.traceparent()])).toEqual([undefined, undefined]);
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    expect(tracing.enabled).toBe(true);
+    await tracing.trace('later', 'client', {}, async () => undefined);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['later']);
+    trace.disable();
+    expect(tracing.enabled).toBe(false);
   });
 
   it('with an SDK, records the span, its attributes and a failure', async () => {

@@ -6,6 +6,9 @@ import type { TracingOptions } from './tracing.options.js';
 type Api = typeof import('@opentelemetry/api');
 type OtelSpan = import('@opentelemetry/api').Span;
 type OtelTracer = import('@opentelemetry/api').Tracer;
+type TracerProvider = import('@opentelemetry/api').TracerProvider;
+// The global provider is the API's proxy: its delegate is the SDK's provider once one is registered.
+type ProxyProvider = TracerProvider & { getDelegate?(): TracerProvider };
 
 /** The part of a span a capability writes to (an OpenTelemetry `Span` has it). */
 export interface TraceSpan {
@@ -23,28 +26,36 @@ const STATUS_ERROR = 2;
 
 /**
  * The tracing seam of the core: capabilities open spans through it and never import
- * OpenTelemetry. Without `@opentelemetry/api` (or with `tracing.enabled: false`) `enabled` is
- * false and `trace` calls its function at once; hot paths test `enabled` first and skip even
- * building attributes. With the API but no SDK registered, each span starts as a non-recording
- * span and is dropped at once: the function runs without a context switch.
+ * OpenTelemetry. Without `@opentelemetry/api`, with `tracing.enabled: false`, or while no SDK
+ * has registered a tracer provider, `enabled` is false and `trace` calls its function at once;
+ * hot paths test `enabled` first and skip even building attributes. A span a sampler drops
+ * starts as a non-recording span and is dropped at once: the function runs without a context switch.
  */
 export class Tracing {
   /** Tracing that records nothing (the default of services built without the module). */
   static readonly off = new Tracing(undefined, {});
 
-  /** True when spans may be recorded (the API is installed and tracing is not turned off). */
-  readonly enabled: boolean;
   /** Whether pub/sub messages carry and continue trace context (`tracing.propagate`). */
   readonly propagate: boolean;
   private readonly tracer: OtelTracer | undefined;
+  /** What the global provider delegates to while no SDK is registered (the API's no-op provider). */
+  private readonly noopProvider: TracerProvider | undefined;
 
   private constructor(
     private readonly api: Api | undefined,
     options: TracingOptions,
   ) {
-    this.enabled = api !== undefined;
-    this.propagate = this.enabled && options.propagate !== false;
+    this.propagate = api !== undefined && options.propagate !== false;
     this.tracer = api?.trace.getTracer('nestjs-rediskit');
+    this.noopProvider = api && new api.ProxyTracerProvider().getDelegate();
+  }
+
+  /**
+   * True when spans may be recorded: the API is installed, tracing is not turned off, and an SDK
+   * has registered a tracer provider (checked on each call: an SDK may start after the module).
+   */
+  get enabled(): boolean {
+    return this.api !== undefined && (this.api.trace.getTracerProvider() as ProxyProvider).getDelegate?.() !== this.noopProvider;
   }
 
   /** Loads `@opentelemetry/api` when installed and tracing is not turned off. */
@@ -62,7 +73,7 @@ export class Tracing {
    */
   trace<T>(name: string, kind: TraceSpanKind, attributes: TraceAttributes, fn: (span: TraceSpan | undefined) => Promise<T>, parent?: RemoteSpanContext): Promise<T> {
     const api = this.api;
-    if (api === undefined) return fn(undefined);
+    if (api === undefined || !this.enabled) return fn(undefined);
     const base = parent ? api.trace.setSpanContext(api.context.active(), parent) : api.context.active();
     const span = this.tracer!.startSpan(name, { kind: KINDS[kind], attributes }, base);
     if (!span.isRecording()) {
