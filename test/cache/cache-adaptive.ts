@@ -174,12 +174,17 @@ export function cacheAdaptive(topology: string, connection: () => RedisConnectio
       // The loader reads its data, then another instance invalidates the tag, then the loader names it.
       let release!: () => void;
       const invalidated = new Promise<void>((r) => (release = r));
+      let started!: () => void;
+      const loading = new Promise<void>((r) => (started = r));
       const value = a.cache.getOrSet(raced, async (ctx) => {
+        started();
         const data = 'read before the invalidation';
         await invalidated;
         ctx.tags.push(tag);
         return data;
       });
+      // Only once the loader runs (on a loaded machine A's read may come back after B's invalidation).
+      await loading;
       await b.cache.invalidateTags(tag);
       release();
       expect(await value).toBe('read before the invalidation'); // returned, but not stored
