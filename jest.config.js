@@ -15,8 +15,8 @@ export default {
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   testTimeout: 60000,
   // One test file at a time (timing-sensitive suites share 2 cores with their redis-servers), in a
-  // worker that is replaced once a file leaves it above this size: each file's module graph stays
+  // worker that is replaced once a file leaves it above this size (heap in use): each file's module graph stays
   // on the heap (about 25-50 MB per file), and in one process every later file ran 2-4x slower.
   maxWorkers: 1,
-  workerIdleMemoryLimit: '1GB',
+  workerIdleMemoryLimit: '500MB',
 };
