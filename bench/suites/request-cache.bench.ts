@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { requestContextMiddleware } from '../../libs/rediskit/src/context/request-context.middleware.js';
-import { hammer, median, startApp, type BenchApp, type Run } from '../http-harness.js';
+import { hammer, median, startApp, type BenchApp } from '../http-harness.js';
 import { benchRedis, report, type Result } from '../harness.js';
 
 const APP = new URL('./request-cache.app.ts', import.meta.url);

@@ -198,13 +198,14 @@ export class CacheEngine {
     writeRedis = true,
   ): Promise<Found> {
     const codec = this.deps.codec;
+    const key = full.slice(ns.prefix.length);
     // Plain JSON stays text: written straight into the entry, and memory parses its copy from
     // the text (no payload Buffer to build, copy and decode back to text).
-    const text = codec.encodeText(value, full.slice(ns.prefix.length));
-    const payload = text === undefined ? codec.encode(value, full.slice(ns.prefix.length)) : EMPTY;
+    const text = codec.encodeText(value, key);
+    const payload = text === undefined ? codec.encode(value, key) : EMPTY;
     const size = text === undefined ? payload.length : Buffer.byteLength(text);
     if (size > this.deps.settings.maxValueSize) {
-      throw new RediskitValueTooLargeError(full.slice(ns.prefix.length), size, this.deps.settings.maxValueSize);
+      throw new RediskitValueTooLargeError(key, size, this.deps.settings.maxValueSize);
     }
     const now = Date.now();
     const retain = o.ttl + Math.max(o.grace, o.staleIfError);

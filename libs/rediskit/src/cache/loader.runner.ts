@@ -60,22 +60,20 @@ export class LoaderRunner {
     // Counted here rather than by a `.catch` on the result: one promise less per load.
     const counted = (async () => {
       try {
-        try {
-          const value = await load.loader(ctx);
-          if (ctx.skipped || value === undefined || (o.cacheIf && !o.cacheIf(value))) return uncached(value);
-          const key = full.slice(ns.prefix.length);
-          // Tags the value gives (`tags: (value) => [...]`) join those the loader set.
-          if (o.tagsOf && Array.isArray(ctx.tags)) ctx.tags.push(...tagsOfValue(o.tagsOf, value, key));
-          const adapted = adaptCallOptions(o, ctx, key);
-          const versions = adapted.expandedTags === o.expandedTags ? load.versions : await this.versionsAfter(load, adapted, since);
-          if (versions === RACED) return uncached(value);
-          return await this.store(ns, full, value, adapted, versions, performance.now() - started, !load.redisDown);
-        } finally {
-          load.release();
-        }
+        const value = await load.loader(ctx);
+        if (ctx.skipped || value === undefined || (o.cacheIf && !o.cacheIf(value))) return uncached(value);
+        const key = full.slice(ns.prefix.length);
+        // Tags the value gives (`tags: (value) => [...]`) join those the loader set.
+        if (o.tagsOf && Array.isArray(ctx.tags)) ctx.tags.push(...tagsOfValue(o.tagsOf, value, key));
+        const adapted = adaptCallOptions(o, ctx, key);
+        const versions = adapted.expandedTags === o.expandedTags ? load.versions : await this.versionsAfter(load, adapted, since);
+        if (versions === RACED) return uncached(value);
+        return await this.store(ns, full, value, adapted, versions, performance.now() - started, !load.redisDown);
       } catch (e) {
         ns.stats.loaderErrors++;
         throw e;
+      } finally {
+        load.release();
       }
     })();
     return this.withTimeouts(ns, full, counted, o, load.stale);

@@ -135,8 +135,7 @@ export class Codec {
   private decodeBuffer(payload: Buffer, inflated: boolean): unknown {
     if (payload.length === 0) throw new DecodeProblem('empty payload');
     const marker = payload[0];
-    // Plain JSON starts with a printable character or whitespace; markers are control bytes.
-    if (marker >= 0x20 || marker === 0x09 || marker === 0x0a || marker === 0x0d) return parseJson(payload);
+    if (isPlainJsonStart(marker)) return parseJson(payload);
     const serializer = this.decoders.get(marker);
     if (serializer) return deserialize(serializer, payload);
     const builtIn = builtInDecompressors[marker];
@@ -182,11 +181,14 @@ function parseJson(payload: Buffer | string): unknown {
   }
 }
 
+// Plain JSON starts with a printable character or whitespace; markers are control bytes.
+function isPlainJsonStart(first: number): boolean {
+  return first >= 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
+}
+
 // A payload that decodeBuffer reads as plain JSON (no marker byte), or a string.
 function isPlainJson(payload: Buffer | string): boolean {
-  if (typeof payload === 'string') return true;
-  const first = payload[0];
-  return first >= 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
+  return typeof payload === 'string' || isPlainJsonStart(payload[0]);
 }
 
 // Payloads up to this size are counted; larger ones are walked (counting would add to the walk).

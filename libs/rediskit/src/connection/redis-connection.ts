@@ -114,7 +114,7 @@ export class RedisConnection {
     if (!this.isCluster) return this.call(this.client, budget, fn);
     return this.call(this.client, budget, (client) => {
       const pending = fn(client);
-      return this.isCluster ? pending.catch((e) => this.retryRedirected(e, () => fn(this.redirects()))) : pending;
+      return pending.catch((e) => this.retryRedirected(e, () => fn(this.redirects())));
     });
   }
 

@@ -1,5 +1,5 @@
 import type { BoundCounter } from '../metrics/metrics.service.js';
-import { TickBatcher, type Waiting } from '../scripts/tick-batcher.js';
+import { settle, TickBatcher } from '../scripts/tick-batcher.js';
 import { encodeBatch } from './pubsub.envelope.js';
 
 /** How a publish ended, counted (so no promise is chained per message to count it). */
@@ -39,7 +39,9 @@ export class PublishBatcher {
     this.batches = new TickBatcher(
       (channel, batch) => {
         const payload = batch.length === 1 ? batch[0].item.text : encodeBatch(batch.map((w) => w.item.text));
-        settleCounted(batch, this.send(channel, payload));
+        const pending = this.send(channel, payload);
+        countOutcomes(pending, batch.map((w) => w.item.outcomes));
+        settle(batch, pending, (receivers) => receivers);
       },
       // A batch is "*\n" + messages joined by "\n": 1 + the sum of (bytes + 1) over its messages.
       { maxItems: maxMessages, maxSize: maxLength, maxTotal: maxBytes - 1, sizeOf: (message) => message.bytes + 1 },
@@ -50,34 +52,17 @@ export class PublishBatcher {
   publish(channel: string, message: Buffer | string, bytes = byteLength(message), outcomes: PublishOutcomes = UNCOUNTED): Promise<number> {
     if (typeof message === 'string') return this.batches.add(channel, { text: message, bytes, outcomes });
     this.batches.sendNow(channel);
-    return this.send(channel, message).then(
-      (receivers) => {
-        outcomes.sent.inc();
-        return receivers;
-      },
-      (error: unknown) => {
-        outcomes.failed.inc();
-        throw error;
-      },
-    );
+    const pending = this.send(channel, message);
+    countOutcomes(pending, [outcomes]);
+    return pending;
   }
 }
 
-/** Answers every publisher of a batch with the batch's reply (or its error), counting each outcome. */
-function settleCounted(batch: Waiting<Queued, number>[], pending: Promise<number>): void {
+/** Counts how the publishes sent as `pending` ended; registered before their publishers are answered, so counted first. */
+function countOutcomes(pending: Promise<number>, outcomes: PublishOutcomes[]): void {
   pending.then(
-    (receivers) => {
-      for (const w of batch) {
-        w.item.outcomes.sent.inc();
-        w.resolve(receivers);
-      }
-    },
-    (error: unknown) => {
-      for (const w of batch) {
-        w.item.outcomes.failed.inc();
-        w.reject(error);
-      }
-    },
+    () => outcomes.forEach((o) => o.sent.inc()),
+    () => outcomes.forEach((o) => o.failed.inc()),
   );
 }
 

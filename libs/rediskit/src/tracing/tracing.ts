@@ -72,8 +72,8 @@ export class Tracing {
    * `parent` (a context received in a message) replaces the current span as parent.
    */
   trace<T>(name: string, kind: TraceSpanKind, attributes: TraceAttributes, fn: (span: TraceSpan | undefined) => Promise<T>, parent?: RemoteSpanContext): Promise<T> {
-    const api = this.api;
-    if (api === undefined || !this.enabled) return fn(undefined);
+    if (!this.enabled) return fn(undefined);
+    const api = this.api!;
     const base = parent ? api.trace.setSpanContext(api.context.active(), parent) : api.context.active();
     const span = this.tracer!.startSpan(name, { kind: KINDS[kind], attributes }, base);
     if (!span.isRecording()) {
