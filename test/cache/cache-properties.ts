@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type Redis } from 'ioredis';
 import {
   RediskitArgumentError,
   RediskitSerializationError,
@@ -125,6 +127,41 @@ export function cacheCoreProperties(topology: string, connection: () => RedisCon
       expect(await b.cache.get(k)).toEqual({ v: 'loaded' });
       expect(await cache.getOrSet(k, loader)).toEqual({ v: 'loaded' });
       expect(calls).toBe(1);
+    });
+
+    it('reads and writes of one tick are coalesced (MGET, one script per slot) and each caller gets its own answer', async () => {
+      const ns = cache.namespace(`tick${++n}`);
+      // Keys of one cluster slot, so a cluster coalesces them too.
+      const slot = calculateSlot(ns.redisKey('k0'));
+      const keys: string[] = [];
+      for (let i = 0; keys.length < 12; i++) if (calculateSlot(ns.redisKey(`k${i}`)) === slot) keys.push(`k${i}`);
+      const client = a.registry.get().client;
+      const masters = client instanceof Cluster ? client.nodes('master') : [client as Redis];
+      const calls = async (command: string) => {
+        let sum = 0;
+        for (const m of masters) sum += Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await m.info('commandstats'))?.[1] ?? 0);
+        return sum;
+      };
+      // Scripts, sent as EVALSHA (EVAL once when the server does not have it yet); the SETs they run count as SET calls.
+      const scriptCalls = async () => (await calls('evalsha')) + (await calls('eval'));
+      const [scripts, gets, mgets] = [await scriptCalls(), await calls('get'), await calls('mget')];
+
+      const written = keys.slice(0, 9);
+      await Promise.all(written.map((k, i) => ns.set(k, { k, i }, { ttl: '30s', skipL1: true })));
+      // In the read batch: a key of another type, a corrupt entry and a missing key beside the entries.
+      await client.rpush(ns.redisKey(keys[9]), 'x');
+      await client.set(ns.redisKey(keys[10]), 'not an entry');
+      const read = await Promise.all(keys.map((k) => ns.get(k, { skipL1: true })));
+
+      expect(read).toEqual([...written.map((k, i) => ({ k, i })), undefined, undefined, undefined]);
+      expect(ns.stats().corrupt).toBe(1);
+      expect(await scriptCalls()).toBeGreaterThan(scripts);
+      expect(await calls('mget')).toBeGreaterThan(mgets);
+      expect(await calls('get')).toBeLessThan(gets + keys.length);
+      const ttl = await ns.ttl(written[0]);
+      expect(ttl).toBeGreaterThan(25_000);
+      expect(ttl).toBeLessThanOrEqual(30_000);
+      expect(await client.pttl(ns.redisKey(written[8]))).toBeGreaterThan(25_000);
     });
 
     it('invalidateTags drops tagged entries on this and other instances, hierarchically', async () => {

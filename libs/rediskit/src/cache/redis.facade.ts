@@ -1,9 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import type { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
+import { GetBatcher } from '../connection/get-batcher.js';
 import { unlinkMatching } from '../connection/scan.js';
 import { decodeEntry, type CacheEntry } from './cache-entry.js';
 import { CorruptEntries } from './corrupt-entries.js';
+import { EntryWrites } from './entry-writes.js';
 import type { NamespaceRef } from './found.js';
 import type { GlobMatcher } from './glob.js';
 import type { TagVersions } from './tag-versions.js';
@@ -23,13 +25,15 @@ export interface ReadContinuation<R> {
 }
 
 /**
- * The cache's Redis side (L2): one read path (GET, decode the entry, check its tag versions,
- * decode the value), writes and unlinks. Calls run within the cache's time budget (a pattern's
+ * The cache's Redis side (L2): one read path (GET, the reads of a tick coalesced into MGETs;
+ * decode the entry, check its tag versions, decode the value), writes and unlinks. Calls run within the cache's time budget (a pattern's
  * SCAN within the connection's) and reject on Redis errors: what a failure means is the
  * caller's decision.
  */
 export class RedisFacade {
   private readonly corrupt: CorruptEntries;
+  private readonly gets: GetBatcher;
+  private readonly writes: EntryWrites;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -42,6 +46,8 @@ export class RedisFacade {
     private readonly pending: { readonly size: number; covers(full: string, tags: Map<string, number> | undefined): boolean },
   ) {
     this.corrupt = new CorruptEntries(logger);
+    this.gets = new GetBatcher(connection, budget);
+    this.writes = new EntryWrites(connection, budget);
   }
 
   /**
@@ -63,7 +69,7 @@ export class RedisFacade {
   async readWith<R>(ns: NamespaceRef, full: string, withValue: boolean, k: ReadContinuation<R>): Promise<R> {
     let bytes: Buffer | null;
     try {
-      bytes = await this.connection.run((c) => c.getBuffer(full), this.budget);
+      bytes = await this.gets.get(full);
     } catch (e) {
       return k.failed(e);
     }
@@ -101,7 +107,7 @@ export class RedisFacade {
 
   /** Stores an encoded entry (`encodeEntry`), kept `retain` ms (its freshness plus grace / stale-if-error). */
   async write(full: string, bytes: Buffer, retain: number): Promise<void> {
-    await this.connection.run((c) => c.set(full, bytes, 'PX', Math.ceil(retain)), this.budget);
+    await this.writes.write(full, bytes, retain);
   }
 
   /** UNLINKs keys (one command per key on a cluster, where they span slots); returns how many existed. */
