@@ -68,7 +68,9 @@ export function faultBehaviour(start: () => Promise<Faults>): void {
     await answering();
   });
 
-  it('nothing decided while Redis hung happens when it wakes: no quota consumed, no lock, no session, no inbox entry', async () => {
+  it('nothing decided while Redis hung happens when it wakes: no quota consumed, no lock, no session, no inbox entry, no message', async () => {
+    const received: number[] = [];
+    await app.pubsub.subscribe<{ n: number }>('faults-hung', (m) => void received.push(m.data.n));
     await app.limiter.reset('late', policy);
     expect((await app.limiter.consume('late', policy)).remaining).toBe(9);
     faults.hang();
@@ -78,6 +80,7 @@ export function faultBehaviour(start: () => Promise<Faults>): void {
       await rediskitErrorOf(app.locks.acquire('late-resource', { ttl: '1h' }));
       await rediskitErrorOf(app.sessions.create('late-user'));
       await rediskitErrorOf(app.pubsub.notifyUser('late-user', 'note', { n: 1 }));
+      await rediskitErrorOf(app.pubsub.publish('faults-hung', { n: 1 }));
     } finally {
       await faults.wake();
     }
@@ -86,6 +89,17 @@ export function faultBehaviour(start: () => Promise<Faults>): void {
     expect(await app.locks.isLocked('late-resource')).toBe(false);
     expect(await app.sessions.listForUser('late-user')).toEqual([]);
     expect(await app.pubsub.inbox('late-user').fetch()).toEqual([]);
+    // The subscriber is back when a new message arrives; the one that failed never does.
+    await waitFor(
+      async () => {
+        await app.pubsub.publish('faults-hung', { n: 2 }).catch(() => undefined);
+        return received.includes(2);
+      },
+      20_000,
+      'the subscriber to receive again',
+      100,
+    );
+    expect(received).not.toContain(1);
   });
 
   it('Redis down: once the breaker opens calls fail at once without Redis, and it closes by itself when Redis is back', async () => {

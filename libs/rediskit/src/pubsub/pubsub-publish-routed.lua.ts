@@ -6,9 +6,14 @@ import { defineScript } from '../scripts/lua-script.js';
  * nodes can overtake each other; naming the channel as the key makes every message of one
  * channel enter at the same node, so they arrive in the order they were published.
  *
+ * It carries a deadline (scripts/deadline.ts): ioredis' cluster client sends a command that
+ * met a closed node connection again once the cluster is back, which can be long after the
+ * publisher was told it failed; run then, the script publishes nothing.
+ *
  * KEYS[1]  the channel (used for routing only; no key is read or written)
  * ARGV[1]  the message
+ * ARGV[2]  the deadline (Redis ms)
  *
  * Returns the number of receivers on that node.
  */
-export const publishRoutedScript = defineScript('pubsub_publish_routed', 1, `return redis.call('PUBLISH', KEYS[1], ARGV[1])`);
+export const publishRoutedScript = defineScript('pubsub_publish_routed', 1, `return redis.call('PUBLISH', KEYS[1], ARGV[1])`, { deadline: true });
