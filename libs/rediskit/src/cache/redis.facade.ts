@@ -26,9 +26,9 @@ export interface ReadContinuation<R> {
 
 /**
  * The cache's Redis side (L2): one read path (GET, the reads of a tick coalesced into MGETs;
- * decode the entry, check its tag versions, decode the value), writes and unlinks. Calls run within the cache's time budget (a pattern's
- * SCAN within the connection's) and reject on Redis errors: what a failure means is the
- * caller's decision.
+ * decode the entry, check its tag versions, decode the value), writes (a tick's in one script
+ * call) and unlinks. Calls run within the cache's time budget (a pattern's SCAN within the
+ * connection's) and reject on Redis errors: what a failure means is the caller's decision.
  */
 export class RedisFacade {
   private readonly corrupt: CorruptEntries;
@@ -106,8 +106,8 @@ export class RedisFacade {
   }
 
   /** Stores an encoded entry (`encodeEntry`), kept `retain` ms (its freshness plus grace / stale-if-error). */
-  async write(full: string, bytes: Buffer, retain: number): Promise<void> {
-    await this.writes.write(full, bytes, retain);
+  write(full: string, bytes: Buffer, retain: number): Promise<unknown> {
+    return this.writes.write(full, bytes, retain);
   }
 
   /** UNLINKs keys (one command per key on a cluster, where they span slots); returns how many existed. */
