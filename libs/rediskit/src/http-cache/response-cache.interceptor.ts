@@ -4,7 +4,7 @@ import type { CacheLoaderContext, CacheSetOptions } from '../cache/index.js';
 import { RediskitArgumentError } from '../errors.js';
 import { CachedResponseWriter } from './cached-response.writer.js';
 import { clientNoCache } from './http-cache.headers.js';
-import { responseKey } from './http-cache.key.js';
+import { entryKeyOf } from './entry-key.js';
 import type { HttpCacheResult } from './http-cache.metrics.js';
 import { HttpCacheService } from './http-cache.service.js';
 import { exchangeOf, type HttpExchange } from './http-exchange.js';
@@ -138,19 +138,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       const owner: Sharing = sharingOf(plan, ex, req, this.requester);
       if (owner === BYPASS) return this.bypass(route, next);
       if (owner === PERSONAL) return this.personal(route, ex, next);
-      const byHost = s.keyByHost;
-      key = responseKey({
-        method: ex.method,
-        url: ex.url,
-        adapter: ex.fastify ? 'fastify' : 'express',
-        host: byHost ? ex.host() : undefined,
-        forwardedHost: byHost ? ex.header('x-forwarded-host') : undefined,
-        ignoreQuery: s.ignoreQuery,
-        vary: plan.varyBy.length > 0 ? plan.varyBy.map((h) => ex.header(h)) : undefined,
-        owner,
-        custom: plan.key?.(req),
-      });
-      tags = plan.tags(req, ex.params());
+      ({ key, tags } = entryKeyOf(plan, ex, req, owner, s));
     } catch (e) {
       this.logger.warn(`not cached, the key or tags could not be built: ${(e as Error).message}`);
       // Whether the request is credentialed may be what failed: no cache after this one keeps it either.
