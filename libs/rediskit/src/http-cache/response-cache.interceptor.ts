@@ -15,6 +15,9 @@ import type { StoredResponse } from './stored-response.js';
 import { StoredResponseChecker } from './stored-response.checker.js';
 import { invalidatingTags } from './tag-invalidation.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
+import { earlyHitBlocker } from './early-hit.eligibility.js';
+import { EarlyHitResponder } from './early-hit.responder.js';
+import type { EarlyRoute } from './early-hit.routes.js';
 
 // Returned by the loader for a response that is not stored; concurrent callers then run their own handler.
 const UNCACHEABLE = Object.freeze({ uncacheable: true });
@@ -71,6 +74,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   private readonly checker: StoredResponseChecker;
   private readonly producer: ResponseProducer;
   private readonly writer: CachedResponseWriter;
+  private readonly early: EarlyHitResponder;
   // The overridable methods below, as the sharing rules call them.
   private readonly requester: Requester = {
     identify: (request) => this.identify(request),
@@ -82,6 +86,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     this.checker = new StoredResponseChecker(httpCache);
     this.producer = new ResponseProducer(httpCache, this.checker);
     this.writer = new CachedResponseWriter(httpCache.settings);
+    this.early = new EarlyHitResponder(httpCache, this.requester, this.checker, this.writer);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
@@ -96,7 +101,10 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     if (method !== 'GET' && method !== 'HEAD') {
       return plan.invalidate ? invalidatingTags(this.httpCache, this.logger, plan.invalidate, req, exchangeOf(req, http.getResponse()), next) : next.handle();
     }
-    return plan.cache ? this.cached(plan.cache, exchangeOf(req, http.getResponse()), req, next) : next.handle();
+    if (!plan.cache) return next.handle();
+    const route = this.httpCache.earlyHits?.routeOf(req);
+    if (route !== undefined && route.answer === undefined) this.decideEarly(route, plan.cache, context, req);
+    return this.cached(plan.cache, exchangeOf(req, http.getResponse()), req, next);
   }
 
   /**
@@ -116,6 +124,17 @@ export class ResponseCacheInterceptor implements NestInterceptor {
    */
   protected carriesCredentials(request: any): boolean {
     return this.httpCache.credentials.carriedBy(request);
+  }
+
+  /** Decides once per route whether its hits may be answered before Nest's pipeline (`httpCache.earlyHits`). */
+  private decideEarly(route: EarlyRoute, plan: CachePlan, context: ExecutionContext, req: any): void {
+    const blocker = earlyHitBlocker(context, req, this.httpCache.earlyHits!.appConfig, ResponseCacheInterceptor);
+    if (blocker !== undefined) {
+      route.answer = null;
+      this.logger.debug(`hits of ${context.getClass().name}.${context.getHandler().name} take Nest's pipeline: the route has ${blocker}`);
+      return;
+    }
+    route.answer = (req: any, res: any) => this.early.answer(plan, req, res);
   }
 
   private planOf(context: ExecutionContext): RoutePlan {

@@ -1,0 +1,170 @@
+import {
+  Controller,
+  Get,
+  Header,
+  Injectable,
+  Query,
+  Req,
+  UseGuards,
+  UseInterceptors,
+  type CallHandler,
+  type CanActivate,
+  type ExecutionContext,
+  type INestApplication,
+  type NestInterceptor,
+  type Provider,
+} from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { CacheResponse, HttpCacheService, RedisModule, ResponseCacheInterceptor, type HttpCacheOptions } from 'nestjs-rediskit';
+import type { Observable } from 'rxjs';
+import type { AdapterName } from './http-cache-app.js';
+
+/** Calls counted by name: handlers, guards, interceptors (every app of a test file shares it). */
+export const seen: Record<string, number> = {};
+export const see = (name: string) => (seen[name] = (seen[name] ?? 0) + 1);
+
+/** The response cache, counting the requests that reach it: an early hit never does. */
+@Injectable()
+export class CountingCacheInterceptor extends ResponseCacheInterceptor {
+  constructor(httpCache: HttpCacheService) {
+    super(httpCache);
+  }
+  override intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
+    see(`cache:${context.getHandler().name}`);
+    return super.intercept(context, next);
+  }
+}
+
+@Injectable()
+export class CountingGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    see(`guard:${context.getHandler().name}`);
+    return true;
+  }
+}
+
+@Injectable()
+export class CountingInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    see(`interceptor:${context.getHandler().name}`);
+    return next.handle();
+  }
+}
+
+/** Bodies depend on the request only, so two apps give the same bytes (and ETags). */
+@Controller('early')
+export class EarlyController {
+  @CacheResponse({ tags: ['early', 'open'] })
+  @Get('open')
+  open(@Query() query: Record<string, string>) {
+    see('handler:open');
+    return { route: 'open', query };
+  }
+
+  @CacheResponse({ varyBy: ['accept-language'] })
+  @Get('vary')
+  vary(@Req() req: any) {
+    see('handler:vary');
+    return { lang: req.headers['accept-language'] ?? null };
+  }
+
+  @CacheResponse({ private: true })
+  @Get('mine')
+  mine(@Req() req: any) {
+    see('handler:mine');
+    return { user: req.headers['x-user'] ?? null };
+  }
+
+  @CacheResponse({ condition: (req: any) => req.headers['x-skip'] === undefined })
+  @Get('conditional')
+  conditional() {
+    see('handler:conditional');
+    return { conditional: true };
+  }
+
+  @CacheResponse()
+  @Get('text')
+  text() {
+    see('handler:text');
+    return 'plain text';
+  }
+
+  @CacheResponse()
+  @Get('bytes')
+  bytes() {
+    see('handler:bytes');
+    return Buffer.from([0, 1, 2, 255]);
+  }
+
+  // An interceptor inside the response cache: it does not run on a hit, early or not.
+  @UseInterceptors(CountingInterceptor)
+  @CacheResponse()
+  @Get('inner')
+  inner() {
+    see('handler:inner');
+    return { inner: true };
+  }
+
+  @UseGuards(CountingGuard)
+  @CacheResponse()
+  @Get('guarded')
+  guarded() {
+    see('handler:guarded');
+    return { guarded: true };
+  }
+
+  @Header('x-route', 'fixed')
+  @CacheResponse()
+  @Get('header')
+  header() {
+    see('handler:header');
+    return { header: true };
+  }
+}
+
+/** Guarded as a whole: every route's guard runs on every hit. */
+@Controller('early-guarded')
+@UseGuards(CountingGuard)
+export class GuardedController {
+  @CacheResponse()
+  @Get('one')
+  one() {
+    see('handler:one');
+    return { one: true };
+  }
+}
+
+export interface EarlyAppOptions {
+  earlyHits: boolean;
+  prefix: string;
+  /** A global guard: an APP_GUARD provider, or `app.useGlobalGuards()`. */
+  globalGuard?: 'provider' | 'app';
+  /** A global interceptor registered before the response cache (an APP_INTERCEPTOR provider first). */
+  outerInterceptor?: boolean;
+  httpCache?: HttpCacheOptions;
+}
+
+/** An app with `CountingCacheInterceptor` as APP_INTERCEPTOR, on the chosen adapter. */
+export async function startEarlyApp(adapter: AdapterName, url: string, o: EarlyAppOptions): Promise<{ app: INestApplication; http: HttpCacheService; server: any }> {
+  const providers: Provider[] = [];
+  if (o.outerInterceptor) providers.push({ provide: APP_INTERCEPTOR, useClass: CountingInterceptor });
+  providers.push({ provide: APP_INTERCEPTOR, useClass: CountingCacheInterceptor });
+  if (o.globalGuard === 'provider') providers.push({ provide: APP_GUARD, useClass: CountingGuard });
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      RedisModule.forRoot({
+        connection: { url },
+        keyspace: { prefix: o.prefix, app: adapter },
+        httpCache: { identify: (req: any) => req.headers['x-user'], ...o.httpCache, earlyHits: o.earlyHits },
+      }),
+    ],
+    controllers: [EarlyController, GuardedController],
+    providers,
+  }).compile();
+  const app = adapter === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false }) : moduleRef.createNestApplication({ logger: false });
+  if (o.globalGuard === 'app') app.useGlobalGuards(new CountingGuard());
+  await app.listen(0, '127.0.0.1');
+  return { app, http: app.get(HttpCacheService), server: app.getHttpServer() };
+}
