@@ -1,7 +1,20 @@
 import 'reflect-metadata';
-import { Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Injectable, Module, Param, Post, type CallHandler, type ExecutionContext } from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import { CacheResponse, CacheService, InvalidationService, RedisHealthIndicator, RedisModule, ResponseCacheInterceptor } from 'nestjs-rediskit';
+import { CacheResponse, CacheService, HttpCacheService, InvalidationService, RedisHealthIndicator, RedisModule, ResponseCacheInterceptor } from 'nestjs-rediskit';
+
+/** The response cache, counting the requests of /catalog that reach it (an early hit does not). */
+@Injectable()
+class CountingCacheInterceptor extends ResponseCacheInterceptor {
+  static reached = 0;
+  constructor(httpCache: HttpCacheService) {
+    super(httpCache);
+  }
+  override intercept(context: ExecutionContext, next: CallHandler) {
+    if (context.getHandler().name === 'catalog') CountingCacheInterceptor.reached++;
+    return super.intercept(context, next);
+  }
+}
 
 /**
  * A cache-only app: none of the optional peers (terminus, throttler, prom-client,
@@ -35,6 +48,12 @@ class CacheController {
     return { at: Math.random() };
   }
 
+  /** Requests of /catalog that reached the response cache's interceptor. */
+  @Get('intercepted')
+  intercepted() {
+    return { reached: CountingCacheInterceptor.reached };
+  }
+
   @Get('health')
   health() {
     return this.redis.isHealthy('redis');
@@ -58,10 +77,11 @@ class CacheController {
     RedisModule.forRoot({
       connection: { url: process.env.REDIS_URL! },
       invalidation: { rules: [{ on: 'product.changed', tags: (e: { id: string }) => [`product:${e.id}`] }] },
+      httpCache: { earlyHits: true },
     }),
   ],
   controllers: [CacheController],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: ResponseCacheInterceptor }],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: CountingCacheInterceptor }],
 })
 class AppModule {}
 
