@@ -5,8 +5,11 @@ import {
   Injectable,
   Query,
   Req,
+  Scope,
   UseGuards,
   UseInterceptors,
+  VERSION_NEUTRAL,
+  VersioningType,
   type CallHandler,
   type CanActivate,
   type ExecutionContext,
@@ -136,11 +139,39 @@ export class GuardedController {
   }
 }
 
+/** Request-scoped: Nest builds it (and its request-scoped providers) on every request, hit or not. */
+@Controller({ path: 'early-scoped', scope: Scope.REQUEST })
+export class ScopedController {
+  constructor() {
+    see('scoped:created');
+  }
+
+  @CacheResponse()
+  @Get('one')
+  scoped() {
+    see('handler:scoped');
+    return { scoped: true };
+  }
+}
+
+/** Only for one host: Nest filters the host inside its handler. */
+@Controller({ path: 'early-host', host: 'api.shop.example' })
+export class HostController {
+  @CacheResponse()
+  @Get('one')
+  hosted() {
+    see('handler:hosted');
+    return { hosted: true };
+  }
+}
+
 export interface EarlyAppOptions {
   earlyHits: boolean;
   prefix: string;
   /** A global guard: an APP_GUARD provider, or `app.useGlobalGuards()`. */
   globalGuard?: 'provider' | 'app';
+  /** Header versioning (`X-Version`), which Nest applies inside its handler. */
+  headerVersioning?: boolean;
   /** A global interceptor registered before the response cache (an APP_INTERCEPTOR provider first). */
   outerInterceptor?: boolean;
   httpCache?: HttpCacheOptions;
@@ -160,11 +191,12 @@ export async function startEarlyApp(adapter: AdapterName, url: string, o: EarlyA
         httpCache: { identify: (req: any) => req.headers['x-user'], ...o.httpCache, earlyHits: o.earlyHits },
       }),
     ],
-    controllers: [EarlyController, GuardedController],
+    controllers: [EarlyController, GuardedController, ScopedController, HostController],
     providers,
   }).compile();
   const app = adapter === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false }) : moduleRef.createNestApplication({ logger: false });
   if (o.globalGuard === 'app') app.useGlobalGuards(new CountingGuard());
+  if (o.headerVersioning) app.enableVersioning({ type: VersioningType.HEADER, header: 'x-version', defaultVersion: VERSION_NEUTRAL });
   await app.listen(0, '127.0.0.1');
   return { app, http: app.get(HttpCacheService), server: app.getHttpServer() };
 }

@@ -48,6 +48,10 @@ const HANDLED = Symbol('rediskit.responseCache.handled');
  * `res.send()` writes as it is), a Buffer on Fastify (which `reply.send()` writes as it is),
  * a `StreamableFile` for binary bodies on Express (its adapter would JSON-encode a Buffer).
  *
+ * With `httpCache.earlyHits`, fresh memory hits of routes where nothing else would run on a
+ * hit (no guard, this interceptor first) are answered before Nest's pipeline, with the same
+ * rules and headers (docs/http-cache.md, Early hits).
+ *
  * Failure policy: Redis trouble never fails a request — a read error is a miss, the handler
  * runs and its response is sent (and counted as not written). A stored response that fails
  * validation (shape, sizes, status, header names and values) is a miss too, and is replaced.
@@ -128,7 +132,12 @@ export class ResponseCacheInterceptor implements NestInterceptor {
 
   /** Decides once per route whether its hits may be answered before Nest's pipeline (`httpCache.earlyHits`). */
   private decideEarly(route: EarlyRoute, plan: CachePlan, context: ExecutionContext, req: any): void {
-    const blocker = earlyHitBlocker(context, req, this.httpCache.earlyHits!.appConfig, ResponseCacheInterceptor);
+    let blocker: string | undefined;
+    try {
+      blocker = earlyHitBlocker(context, req, this.httpCache.earlyHits!.appConfig, ResponseCacheInterceptor);
+    } catch (e) {
+      blocker = `metadata that could not be read (${(e as Error).message})`;
+    }
     if (blocker !== undefined) {
       route.answer = null;
       this.logger.debug(`hits of ${context.getClass().name}.${context.getHandler().name} take Nest's pipeline: the route has ${blocker}`);
