@@ -20,7 +20,7 @@ interface AdapterLike {
   getOnRouteTriggered?(): unknown;
 }
 
-// The route a request is running, for the interceptor to decide about (a property, as HANDLED is).
+// The route a request is running while it is undecided, for the interceptor (a property, as HANDLED is).
 const ROUTE = Symbol('rediskit.earlyHit.route');
 // One wrapping per adapter, whichever RedisModule (or copy of the package) comes first.
 const WRAPPED = Symbol.for('nestjs-rediskit.earlyHits');
@@ -52,7 +52,7 @@ export class EarlyHitRoutes {
     return appConfigOf(this.moduleRef);
   }
 
-  /** The route a request runs (set just before Nest's handler), or undefined. */
+  /** The route a request runs, while the route is undecided (set just before Nest's handler); else undefined. */
   routeOf(req: any): EarlyRoute | undefined {
     return req?.[ROUTE];
   }
@@ -83,8 +83,9 @@ function earlyRoute(handler: Handler, adapter: AdapterLike): Handler {
         adapter.reply(res, body);
         return undefined;
       }
+    } else if (answer === undefined) {
+      req[ROUTE] = route; // for the interceptor to decide about; once decided, requests are left as they are
     }
-    req[ROUTE] = route;
     return handler.call(this, req, res, next);
   };
   // The adapter reads the route's options from the handler (Fastify: version, config, constraints, schema).
