@@ -28,14 +28,33 @@ import type { AdapterName } from './http-cache-app.js';
 export const seen: Record<string, number> = {};
 export const see = (name: string) => (seen[name] = (seen[name] ?? 0) + 1);
 
-/** The response cache, counting the requests that reach it: an early hit never does. */
+// Counts the requests that reach the response cache's interceptor (an early hit never does),
+// on the class itself: a subclass overriding intercept() is never answered early.
+const intercept = ResponseCacheInterceptor.prototype.intercept;
+ResponseCacheInterceptor.prototype.intercept = function (this: ResponseCacheInterceptor, context: ExecutionContext, next: CallHandler) {
+  see(`cache:${context.getHandler().name}`);
+  return intercept.call(this, context, next);
+};
+
+/** The response cache with a credential of the app's own (`X-Api-Token`): early hits follow it too. */
 @Injectable()
-export class CountingCacheInterceptor extends ResponseCacheInterceptor {
+export class TokenAwareCacheInterceptor extends ResponseCacheInterceptor {
+  constructor(httpCache: HttpCacheService) {
+    super(httpCache);
+  }
+  protected override carriesCredentials(request: any): boolean {
+    return request.headers['x-api-token'] !== undefined || super.carriesCredentials(request);
+  }
+}
+
+/** A subclass that adds work to every request: its routes are never answered early. */
+@Injectable()
+export class OverridingCacheInterceptor extends ResponseCacheInterceptor {
   constructor(httpCache: HttpCacheService) {
     super(httpCache);
   }
   override intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
-    see(`cache:${context.getHandler().name}`);
+    see(`override:${context.getHandler().name}`);
     return super.intercept(context, next);
   }
 }
@@ -174,14 +193,16 @@ export interface EarlyAppOptions {
   headerVersioning?: boolean;
   /** A global interceptor registered before the response cache (an APP_INTERCEPTOR provider first). */
   outerInterceptor?: boolean;
+  /** The global response cache is a subclass overriding intercept(). */
+  overridingInterceptor?: boolean;
   httpCache?: HttpCacheOptions;
 }
 
-/** An app with `CountingCacheInterceptor` as APP_INTERCEPTOR, on the chosen adapter. */
+/** An app with `TokenAwareCacheInterceptor` as APP_INTERCEPTOR, on the chosen adapter. */
 export async function startEarlyApp(adapter: AdapterName, url: string, o: EarlyAppOptions): Promise<{ app: INestApplication; http: HttpCacheService; server: any }> {
   const providers: Provider[] = [];
   if (o.outerInterceptor) providers.push({ provide: APP_INTERCEPTOR, useClass: CountingInterceptor });
-  providers.push({ provide: APP_INTERCEPTOR, useClass: CountingCacheInterceptor });
+  providers.push({ provide: APP_INTERCEPTOR, useClass: o.overridingInterceptor ? OverridingCacheInterceptor : TokenAwareCacheInterceptor });
   if (o.globalGuard === 'provider') providers.push({ provide: APP_GUARD, useClass: CountingGuard });
   const moduleRef = await Test.createTestingModule({
     imports: [

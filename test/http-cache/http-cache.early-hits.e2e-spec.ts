@@ -35,7 +35,8 @@ describe.each<AdapterName>(['express', 'fastify'])('early hits on %s', (adapter)
   let appGuard: App; // app.useGlobalGuards()
   let outer: App; // an APP_INTERCEPTOR before the response cache
   let versioned: App; // header versioning
-  const apps = () => [early, peer, normal, providerGuard, appGuard, outer, versioned];
+  let overriding: App; // the response cache is a subclass overriding intercept()
+  const apps = () => [early, peer, normal, providerGuard, appGuard, outer, versioned, overriding];
 
   beforeAll(async () => {
     const url = server.url;
@@ -46,6 +47,7 @@ describe.each<AdapterName>(['express', 'fastify'])('early hits on %s', (adapter)
     appGuard = await startEarlyApp(adapter, url, { earlyHits: true, prefix: 'hcg2', globalGuard: 'app' });
     outer = await startEarlyApp(adapter, url, { earlyHits: true, prefix: 'hco', outerInterceptor: true });
     versioned = await startEarlyApp(adapter, url, { earlyHits: true, prefix: 'hcv', headerVersioning: true });
+    overriding = await startEarlyApp(adapter, url, { earlyHits: true, prefix: 'hcov', overridingInterceptor: true });
     await Promise.all(apps().map((a) => a.http.clear()));
   });
   afterAll(async () => {
@@ -84,6 +86,7 @@ describe.each<AdapterName>(['express', 'fastify'])('early hits on %s', (adapter)
       ['HEAD', '/early/open?a=1&b=2', {}],
       ['GET', '/early/open?a=1&b=2', { 'cache-control': 'no-cache' }],
       ['GET', '/early/open?a=1&b=2', { authorization: 'Bearer secret' }],
+      ['GET', '/early/open?a=1&b=2', { 'x-api-token': 't' }], // the interceptor's own carriesCredentials
       ['GET', '/early/open?a=1&b=2', { cookie: 'connect.sid=s%3Aabc' }],
       ['GET', '/early/open?a=1&b=2', { cookie: 'theme=dark' }],
       ['GET', '/early/vary', { 'accept-language': 'fr' }],
@@ -152,11 +155,16 @@ describe.each<AdapterName>(['express', 'fastify'])('early hits on %s', (adapter)
     }
   });
 
-  it('never answers early when an interceptor runs before the response cache; one after it runs on no hit either way', async () => {
+  it('never answers early when an interceptor runs before the response cache, or it is a subclass overriding intercept(); one after it runs on no hit either way', async () => {
     await get(outer, '/early/open?outer=1');
     const before = count('interceptor:open');
     for (let i = 0; i < 3; i++) expect((await get(outer, '/early/open?outer=1')).headers['x-cache']).toBe('HIT');
     expect(count('interceptor:open')).toBe(before + 3);
+
+    await get(overriding, '/early/open?override=1');
+    const overrides = count('override:open');
+    for (let i = 0; i < 3; i++) expect((await get(overriding, '/early/open?override=1')).headers['x-cache']).toBe('HIT');
+    expect(count('override:open')).toBe(overrides + 3);
 
     await get(early, '/early/inner');
     const inner = count('interceptor:inner');

@@ -30,7 +30,7 @@ export function appConfigOf(moduleRef: ModuleRef): AppConfigLike | undefined {
  * request-scoped controller's creation. A route with any of them is never answered early.
  * Pipes, the handler and the interceptors after the response cache do not run on a hit.
  *
- * @param cacheInterceptor `ResponseCacheInterceptor`: the first interceptor of the chain must be one (or a subclass).
+ * @param cacheInterceptor `ResponseCacheInterceptor`: the first interceptor of the chain must be one (or a subclass that keeps its `intercept`).
  */
 export function earlyHitBlocker(context: ExecutionContext, req: any, config: AppConfigLike | undefined, cacheInterceptor: Function): string | undefined {
   if (!config) return 'the application config is not readable';
@@ -41,7 +41,7 @@ export function earlyHitBlocker(context: ExecutionContext, req: any, config: App
   if (listed(GUARDS_METADATA, cls) || listed(GUARDS_METADATA, handler)) return 'a guard';
   if ((config.getGlobalRequestInterceptors?.().length ?? 0) > 0) return 'a request-scoped global interceptor';
   const chain = [...config.getGlobalInterceptors(), ...((Reflect.getMetadata(INTERCEPTORS_METADATA, cls) as unknown[]) ?? []), ...((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[]) ?? [])];
-  if (!isCacheInterceptor(chain[0], cacheInterceptor)) return 'an interceptor before ResponseCacheInterceptor';
+  if (!isCacheInterceptor(chain[0], cacheInterceptor)) return 'an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())';
   if (listed(HEADERS_METADATA, handler)) return '@Header()';
   if (Reflect.getMetadata(HOST_METADATA, cls) !== undefined) return 'a host filter';
   const versioning = config.getVersioning?.();
@@ -53,7 +53,11 @@ export function earlyHitBlocker(context: ExecutionContext, req: any, config: App
   return undefined;
 }
 
+// The response cache or a subclass that keeps its intercept(): one that overrides it adds work
+// of its own to every hit (a subclass may still override identify and carriesCredentials).
 function isCacheInterceptor(entry: unknown, cls: Function): boolean {
-  if (entry === cls || entry instanceof cls) return true;
-  return typeof entry === 'function' && entry.prototype instanceof cls;
+  const isClass = typeof entry === 'function';
+  if (!(entry === cls || entry instanceof cls || (isClass && entry.prototype instanceof cls))) return false;
+  const intercept = isClass ? (entry.prototype as { intercept?: unknown }).intercept : (entry as { intercept?: unknown }).intercept;
+  return intercept === (cls.prototype as { intercept?: unknown }).intercept;
 }

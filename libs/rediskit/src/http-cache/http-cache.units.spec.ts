@@ -282,8 +282,13 @@ describe('stored response validation', () => {
 });
 
 describe('earlyHitBlocker', () => {
-  class Cache {}
+  class Cache {
+    intercept() {}
+  }
   class OwnCache extends Cache {}
+  class Overriding extends Cache {
+    override intercept() {}
+  }
   class Other {}
   const config = (o: Partial<AppConfigLike> = {}): AppConfigLike => ({ getGlobalGuards: () => [], getGlobalInterceptors: () => [new Cache()], ...o });
   const route = (decorate?: (cls: Function, handler: Function) => void) => {
@@ -297,12 +302,15 @@ describe('earlyHitBlocker', () => {
 
   it('lets a route through when the response cache is the first interceptor and nothing else runs on a hit', () => {
     expect(earlyHitBlocker(route(), {}, config(), Cache)).toBeUndefined();
-    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor');
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())');
     expect(earlyHitBlocker(route(meta(INTERCEPTORS_METADATA, [Cache, Other])), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBeUndefined();
     expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [new OwnCache()] }), Cache)).toBeUndefined();
     expect(earlyHitBlocker(route(meta(INTERCEPTORS_METADATA, [OwnCache])), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBeUndefined();
-    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [new Other(), new Cache()] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor');
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [new Other(), new Cache()] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())');
     expect(earlyHitBlocker(route(), {}, config({ getVersioning: () => ({ type: VersioningType.URI }) }), Cache)).toBeUndefined();
+    // A subclass overriding intercept() does work of its own on every hit.
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [new Overriding()] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())');
+    expect(earlyHitBlocker(route(meta(INTERCEPTORS_METADATA, [Overriding])), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())');
   });
 
   it('names what keeps a route on the pipeline', () => {
