@@ -123,6 +123,20 @@ export function cacheFeatures(topology: string, connection: () => RedisConnectio
       expect(await other.cache.getMany([a, c])).toEqual([1, 3]);
     });
 
+    it('peek reads memory only: what only Redis holds, an invalidated value and l1: false read as undefined', async () => {
+      const k = key();
+      await other.cache.set(k, { v: 1 }, { tags: ['peeked'] }); // in Redis (and the other instance's memory)
+      expect(cache.peek(k)).toBeUndefined();
+      // get() fills memory; memory serves once it is trusted (the bus listens).
+      await eventually(async () => (await cache.get(k)) !== undefined && cache.peek(k) !== undefined, 5000, 'a memory hit');
+      expect(cache.peek(k)).toEqual({ v: 1 });
+      await cache.invalidateTags(['peeked']);
+      expect(cache.peek(k)).toBeUndefined();
+      await noL1.cache.set(k, 2);
+      expect(await noL1.cache.get(k)).toBe(2);
+      expect(noL1.cache.peek(k)).toBeUndefined();
+    });
+
     it('namespaces scope keys, clear() and stats; tags are shared', async () => {
       const orders = cache.namespace('orders');
       const invoices = cache.namespace('invoices');

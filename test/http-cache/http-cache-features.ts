@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import type { RedisConnectionOptions } from 'nestjs-rediskit';
+import type { HttpCacheOptions, RedisConnectionOptions } from 'nestjs-rediskit';
 import { calls, startHttpApp, type AdapterName, type HttpApp } from './http-cache-app.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The response cache's behaviour, on each adapter, against the Redis `connection()` gives. */
-export function httpCacheFeatures(topology: string, connection: () => RedisConnectionOptions, adapters: AdapterName[] = ['express', 'fastify']): void {
+export function httpCacheFeatures(topology: string, connection: () => RedisConnectionOptions, adapters: AdapterName[] = ['express', 'fastify'], options: HttpCacheOptions = {}): void {
   describe.each(adapters)(`response cache on %s (${topology})`, (adapter) => {
     let h: HttpApp;
     const purged: string[][] = [];
     beforeAll(async () => {
-      h = await startHttpApp(adapter, connection(), { onInvalidate: (tags) => void purged.push(tags) }, `hc${topology}`);
+      h = await startHttpApp(adapter, connection(), { ...options, onInvalidate: (tags) => void purged.push(tags) }, `hc${topology}`);
       await h.http.clear();
     });
     afterAll(async () => {

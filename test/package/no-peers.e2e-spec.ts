@@ -20,6 +20,14 @@ describe('the packed tarball in an app with none of the optional peers installed
     expect((await get('/catalog')).headers.get('x-cache')).toBe('HIT');
   });
 
+  it('earlyHits: a hit of @CacheResponse is answered before the interceptor runs', async () => {
+    const reached = async () => ((await (await get('/intercepted')).json()) as { reached: number }).reached;
+    expect((await get('/catalog')).headers.get('x-cache')).toBe('HIT');
+    const before = await reached();
+    for (let i = 0; i < 3; i++) expect((await get('/catalog')).headers.get('x-cache')).toBe('HIT');
+    expect(await reached()).toBe(before);
+  });
+
   it('applies invalidation rules without @nestjs/event-emitter', async () => {
     const first = (await (await get('/products/2')).json()) as { load: number };
     expect(await (await fetch(current().url + '/products/2/changed', { method: 'POST' })).json()).toEqual({ rules: 1, delivered: true });

@@ -63,6 +63,20 @@ export class CacheNamespace {
     return tracedRead(this.engine.tracing, 'get', this.ref, (span) => this.engine.reads.get<T>(this.ref, full, skipL1, span));
   }
 
+  /**
+   * The fresh value of `key` when the memory layer holds one it can vouch for (tags current,
+   * invalidations applied), synchronously; `undefined` otherwise. Redis is never asked, so a
+   * value only Redis holds reads as `undefined`: use it where a miss costs nothing (then call
+   * `get`), e.g. answering from memory before doing more work. A miss here is not counted in
+   * `stats()`. Always `undefined` with `l1: false`.
+   *
+   * @example
+   * const user = cache.peek<User>('user:1') ?? (await cache.get<User>('user:1'));
+   */
+  peek<T = unknown>(key: string): T | undefined {
+    return this.engine.reads.peek<T>(this.ref, this.keys.full(key));
+  }
+
   /** Values of several keys, in order (`undefined` for misses). */
   getMany<T = unknown>(keys: string[], options?: CacheGetOptions): Promise<(T | undefined)[]> {
     this.checkArray(keys, 'keys');

@@ -40,6 +40,20 @@ export class ReadHandler {
     return this.twoTier(ns, full, useMemory, fallback, true, span) as Promise<T | undefined>;
   }
 
+  /**
+   * The value of an L1 hit, synchronously: memory only, Redis is never asked. A miss is not
+   * counted (the caller reads again through {@link get}, which counts it).
+   */
+  peek<T>(ns: NamespaceRef, full: string): T | undefined {
+    const memory = this.memory;
+    if (memory.layer === undefined) return undefined;
+    const now = Date.now();
+    const item = memory.find(full, now);
+    if (item === undefined || memory.classify(full, item, now) !== HIT) return undefined;
+    ns.stats.l1Hits++;
+    return memory.read<T>(item, full);
+  }
+
   /** Remaining freshness in ms, or undefined when missing. */
   async ttl(ns: NamespaceRef, full: string): Promise<number | undefined> {
     let entry = this.memory.trustedEntry(full, Date.now());

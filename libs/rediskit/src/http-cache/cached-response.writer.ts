@@ -23,6 +23,14 @@ export class CachedResponseWriter {
 
   /** Writes status and headers, then emits the stored body as bytes the adapter sends as they are (or nothing, for a 304). */
   write(ex: HttpExchange, plan: CachePlan, entry: StoredResponse, result: Exclude<HttpCacheResult, 'bypass'>, now: number): Observable<unknown> {
+    return of(this.answer(ex, plan, entry, result, now));
+  }
+
+  /**
+   * Writes status and headers; returns the body for the adapter's `reply()` (`undefined` for a
+   * 304): what `write` emits, for the early path, which calls `reply()` itself.
+   */
+  answer(ex: HttpExchange, plan: CachePlan, entry: StoredResponse, result: Exclude<HttpCacheResult, 'bypass'>, now: number): unknown {
     if (ex.status() !== entry.s) ex.setStatus(entry.s);
     if (entry.h) for (const [name, value] of entry.h) ex.setResponseHeader(name, value);
     ex.setResponseHeader('x-cache', X_CACHE[result]);
@@ -37,11 +45,11 @@ export class CachedResponseWriter {
     if (ifNoneMatch(ex.header('if-none-match'), entry.e)) {
       ex.setStatus(304);
       ex.removeResponseHeader('content-type');
-      return of(undefined);
+      return undefined;
     }
     if (entry.t) ex.setResponseHeader('content-type', entry.t);
-    if (ex.fastify) return of(this.bytesOf(entry));
-    return of(entry.bin ? new StreamableFile(this.bytesOf(entry)) : entry.b);
+    if (ex.fastify) return this.bytesOf(entry);
+    return entry.bin ? new StreamableFile(this.bytesOf(entry)) : entry.b;
   }
 
   /** The body's bytes, decoded once per stored object (the memory layer hands out one shared object per entry). */

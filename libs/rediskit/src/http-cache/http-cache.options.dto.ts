@@ -27,4 +27,5 @@ export class HttpCacheOptionsDto {
   @IsOptional() @IsArray() @IsString({ each: true }) @Matches(HEADER_NAME, { each: true, message: 'credentialCookies must list cookie names' }) credentialCookies?: string[];
   @IsOptional() @IsArray() @IsString({ each: true }) @Matches(HEADER_NAME, { each: true, message: 'credentialHeaders must list header names' }) credentialHeaders?: string[];
   @IsOptional() @IsBoolean() keyByHost?: boolean;
+  @IsOptional() @IsBoolean() earlyHits?: boolean;
 }

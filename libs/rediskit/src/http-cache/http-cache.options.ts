@@ -139,6 +139,17 @@ export interface HttpCacheOptions {
    * @default true
    */
   keyByHost?: boolean;
+  /**
+   * Answers fresh memory hits of `@CacheResponse` routes before Nest's guards, interceptors and
+   * pipes run: after every middleware and adapter hook, where Nest's route handler starts. Only
+   * routes where nothing else would run on a hit are answered early: no guard (route,
+   * controller or global), no interceptor before `ResponseCacheInterceptor`, no `@Header()`,
+   * no host or header versioning, no request-scoped controller (docs/http-cache.md, Early hits).
+   * Everything else, and every miss, takes the normal path. Off by default: instrumentation
+   * that hooks into Nest's router (APM agents) does not see an early hit.
+   * @default false
+   */
+  earlyHits?: boolean;
 }
 
 declare module '../options/redis-module-options.js' {

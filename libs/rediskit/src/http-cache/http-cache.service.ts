@@ -8,6 +8,7 @@ import { HttpCacheMetrics, type RouteCounts } from './http-cache.metrics.js';
 import type { HttpCacheOptions } from './http-cache.options.js';
 import { resolveHttpCacheSettings, type HttpCacheSettings } from './http-cache.settings.js';
 import type { StoredResponseLimits } from './stored-response.validation.js';
+import type { EarlyHitRoutes } from './early-hit.routes.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
 
 /**
@@ -36,18 +37,22 @@ export class HttpCacheService implements OnModuleDestroy {
   readonly credentials: RequestCredentials;
   /** @internal what a stored response may hold */
   readonly limits: StoredResponseLimits;
+  /** @internal the routes whose hits may be answered before Nest's pipeline (`earlyHits: true`) */
+  readonly earlyHits: EarlyHitRoutes | undefined;
   private readonly logger = new RediskitLogger('ResponseCache');
 
   /**
    * @param sessions the session capability (`SessionService`), so the session token counts as a
    *   credential; anything with `tokenOf(request)`.
+   * @param earlyHits the early path's routes, with `earlyHits: true`.
    */
-  constructor(cache: CacheService, metrics: MetricsService, options: HttpCacheOptions = {}, sessions?: { tokenOf: SessionTokenReader }) {
+  constructor(cache: CacheService, metrics: MetricsService, options: HttpCacheOptions = {}, sessions?: { tokenOf: SessionTokenReader }, earlyHits?: EarlyHitRoutes) {
     this.settings = resolveHttpCacheSettings(options);
     this.store = cache.namespace(this.settings.namespace);
     this.metrics = new HttpCacheMetrics(metrics);
     const tokenOf = sessions ? (request: any) => sessions.tokenOf(request) : undefined;
     this.credentials = new RequestCredentials(this.settings.credentialCookies, this.settings.credentialHeaders, tokenOf);
+    this.earlyHits = this.settings.earlyHits ? earlyHits : undefined;
     this.limits = { statuses: this.settings.statuses, storeHeaders: new Set(this.settings.storeHeaders), maxBodySize: this.settings.maxBodySize };
   }
 

@@ -24,6 +24,7 @@ export interface HttpCacheSettings {
   /** Header names (lower case) that make a request credentialed, besides `authorization`. */
   credentialHeaders: string[];
   keyByHost: boolean;
+  earlyHits: boolean;
 }
 
 /** What the `httpCache` options default to (their `@default` tags say the same). */
@@ -50,6 +51,7 @@ export const HTTP_CACHE_DEFAULTS = {
    */
   credentialCookies: ['connect.sid'],
   keyByHost: true,
+  earlyHits: false,
 } as const;
 
 /**
@@ -87,6 +89,7 @@ export function resolveHttpCacheSettings(o: HttpCacheOptions = {}): HttpCacheSet
     credentialCookies: [...new Set([...defaults.credentialCookies, ...(o.credentialCookies ?? [])])],
     credentialHeaders: lower(o.credentialHeaders ?? []).filter((h) => h !== 'authorization'),
     keyByHost: o.keyByHost ?? defaults.keyByHost,
+    earlyHits: o.earlyHits ?? defaults.earlyHits,
   };
 }
 

@@ -9,6 +9,10 @@ import { canonicalQuery, responseKey, splitTarget } from './http-cache.key.js';
 import { defaultIdentify, resolveHttpCacheSettings } from './http-cache.settings.js';
 import { ifNoneMatch, serializeBody, strongEtag, type StoredResponse } from './stored-response.js';
 import { storedResponseProblem, type StoredResponseLimits } from './stored-response.validation.js';
+import { VersioningType, type ExecutionContext } from '@nestjs/common';
+import { GUARDS_METADATA, HEADERS_METADATA, HOST_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
+import { REQUEST_CONTEXT_ID } from '@nestjs/core/router/request/request-constants.js';
+import { appConfigOf, earlyHitBlocker, type AppConfigLike } from './early-hit.eligibility.js';
 import { validateHeaderValue } from 'node:http';
 import { Readable } from 'node:stream';
 
@@ -274,5 +278,59 @@ describe('stored response validation', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('earlyHitBlocker', () => {
+  class Cache {
+    intercept() {}
+  }
+  class OwnCache extends Cache {}
+  class Overriding extends Cache {
+    override intercept() {}
+  }
+  class Other {}
+  const config = (o: Partial<AppConfigLike> = {}): AppConfigLike => ({ getGlobalGuards: () => [], getGlobalInterceptors: () => [new Cache()], ...o });
+  const route = (decorate?: (cls: Function, handler: Function) => void) => {
+    class Controller {
+      find() {}
+    }
+    decorate?.(Controller, Controller.prototype.find);
+    return { getClass: () => Controller, getHandler: () => Controller.prototype.find } as unknown as ExecutionContext;
+  };
+  const meta = (key: string, value: unknown) => (cls: Function, handler: Function) => Reflect.defineMetadata(key, value, key === HOST_METADATA ? cls : handler);
+
+  it('lets a route through when the response cache is the first interceptor and nothing else runs on a hit', () => {
+    expect(earlyHitBlocker(route(), {}, config(), Cache)).toBeUndefined();
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())');
+    expect(earlyHitBlocker(route(meta(INTERCEPTORS_METADATA, [Cache, Other])), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBeUndefined();
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [new OwnCache()] }), Cache)).toBeUndefined();
+    expect(earlyHitBlocker(route(meta(INTERCEPTORS_METADATA, [OwnCache])), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBeUndefined();
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [new Other(), new Cache()] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())');
+    expect(earlyHitBlocker(route(), {}, config({ getVersioning: () => ({ type: VersioningType.URI }) }), Cache)).toBeUndefined();
+    // A subclass overriding intercept() does work of its own on every hit.
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalInterceptors: () => [new Overriding()] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())');
+    expect(earlyHitBlocker(route(meta(INTERCEPTORS_METADATA, [Overriding])), {}, config({ getGlobalInterceptors: () => [] }), Cache)).toBe('an interceptor before ResponseCacheInterceptor (or a subclass overriding intercept())');
+  });
+
+  it('names what keeps a route on the pipeline', () => {
+    expect(earlyHitBlocker(route(), {}, undefined, Cache)).toBe('the application config is not readable');
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalGuards: () => [{}] }), Cache)).toBe('a global guard');
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalRequestGuards: () => [{}] }), Cache)).toBe('a global guard');
+    expect(earlyHitBlocker(route(meta(GUARDS_METADATA, [Other])), {}, config(), Cache)).toBe('a guard');
+    expect(earlyHitBlocker(route((cls) => Reflect.defineMetadata(GUARDS_METADATA, [Other], cls)), {}, config(), Cache)).toBe('a guard');
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalRequestInterceptors: () => [{}] }), Cache)).toBe('a request-scoped global interceptor');
+    expect(earlyHitBlocker(route(meta(HEADERS_METADATA, [{ name: 'x', value: 'y' }])), {}, config(), Cache)).toBe('@Header()');
+    expect(earlyHitBlocker(route(meta(HOST_METADATA, 'api.example')), {}, config(), Cache)).toBe('a host filter');
+    expect(earlyHitBlocker(route(), {}, config({ getVersioning: () => ({ type: VersioningType.HEADER }) }), Cache)).toBe('header, media type or custom versioning');
+    expect(earlyHitBlocker(route(), {}, config({ getGlobalPreRequestHooks: () => [() => undefined] }), Cache)).toBe('a pre-request hook');
+    expect(earlyHitBlocker(route(), { [REQUEST_CONTEXT_ID]: { id: 1 } }, config(), Cache)).toBe('a request-scoped controller');
+  });
+
+  it('reads the application config from the container ModuleRef keeps, or gives undefined', () => {
+    const applicationConfig = config();
+    expect(appConfigOf({ container: { applicationConfig } } as never)).toBe(applicationConfig);
+    expect(appConfigOf({} as never)).toBeUndefined();
+    expect(appConfigOf({ container: { applicationConfig: {} } } as never)).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import type { CacheLoaderContext, CacheSetOptions } from '../cache/index.js';
 import { RediskitArgumentError } from '../errors.js';
 import { CachedResponseWriter } from './cached-response.writer.js';
 import { clientNoCache } from './http-cache.headers.js';
-import { responseKey } from './http-cache.key.js';
+import { entryKeyOf } from './entry-key.js';
 import type { HttpCacheResult } from './http-cache.metrics.js';
 import { HttpCacheService } from './http-cache.service.js';
 import { exchangeOf, type HttpExchange } from './http-exchange.js';
@@ -15,6 +15,9 @@ import type { StoredResponse } from './stored-response.js';
 import { StoredResponseChecker } from './stored-response.checker.js';
 import { invalidatingTags } from './tag-invalidation.js';
 import { RediskitLogger } from '../context/rediskit-logger.js';
+import { earlyHitBlocker } from './early-hit.eligibility.js';
+import { EarlyHitResponder } from './early-hit.responder.js';
+import type { EarlyRoute } from './early-hit.routes.js';
 
 // Returned by the loader for a response that is not stored; concurrent callers then run their own handler.
 const UNCACHEABLE = Object.freeze({ uncacheable: true });
@@ -45,6 +48,10 @@ const HANDLED = Symbol('rediskit.responseCache.handled');
  * `res.send()` writes as it is), a Buffer on Fastify (which `reply.send()` writes as it is),
  * a `StreamableFile` for binary bodies on Express (its adapter would JSON-encode a Buffer).
  *
+ * With `httpCache.earlyHits`, fresh memory hits of routes where nothing else would run on a
+ * hit (no guard, this interceptor first) are answered before Nest's pipeline, with the same
+ * rules and headers (docs/http-cache.md, Early hits).
+ *
  * Failure policy: Redis trouble never fails a request — a read error is a miss, the handler
  * runs and its response is sent (and counted as not written). A stored response that fails
  * validation (shape, sizes, status, header names and values) is a miss too, and is replaced.
@@ -71,6 +78,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   private readonly checker: StoredResponseChecker;
   private readonly producer: ResponseProducer;
   private readonly writer: CachedResponseWriter;
+  private readonly early: EarlyHitResponder;
   // The overridable methods below, as the sharing rules call them.
   private readonly requester: Requester = {
     identify: (request) => this.identify(request),
@@ -82,6 +90,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     this.checker = new StoredResponseChecker(httpCache);
     this.producer = new ResponseProducer(httpCache, this.checker);
     this.writer = new CachedResponseWriter(httpCache.settings);
+    this.early = new EarlyHitResponder(httpCache, this.requester, this.checker, this.writer);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
@@ -96,7 +105,10 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     if (method !== 'GET' && method !== 'HEAD') {
       return plan.invalidate ? invalidatingTags(this.httpCache, this.logger, plan.invalidate, req, exchangeOf(req, http.getResponse()), next) : next.handle();
     }
-    return plan.cache ? this.cached(plan.cache, exchangeOf(req, http.getResponse()), req, next) : next.handle();
+    if (!plan.cache) return next.handle();
+    const route = this.httpCache.earlyHits?.routeOf(req);
+    if (route !== undefined && route.answer === undefined) this.decideEarly(route, plan.cache, context, req);
+    return this.cached(plan.cache, exchangeOf(req, http.getResponse()), req, next);
   }
 
   /**
@@ -116,6 +128,22 @@ export class ResponseCacheInterceptor implements NestInterceptor {
    */
   protected carriesCredentials(request: any): boolean {
     return this.httpCache.credentials.carriedBy(request);
+  }
+
+  /** Decides once per route whether its hits may be answered before Nest's pipeline (`httpCache.earlyHits`). */
+  private decideEarly(route: EarlyRoute, plan: CachePlan, context: ExecutionContext, req: any): void {
+    let blocker: string | undefined;
+    try {
+      blocker = earlyHitBlocker(context, req, this.httpCache.earlyHits!.appConfig, ResponseCacheInterceptor);
+    } catch (e) {
+      blocker = `metadata that could not be read (${(e as Error).message})`;
+    }
+    if (blocker !== undefined) {
+      route.answer = null;
+      this.logger.debug(`hits of ${context.getClass().name}.${context.getHandler().name} take Nest's pipeline: the route has ${blocker}`);
+      return;
+    }
+    route.answer = (req: any, res: any) => this.early.answer(plan, req, res);
   }
 
   private planOf(context: ExecutionContext): RoutePlan {
@@ -138,19 +166,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       const owner: Sharing = sharingOf(plan, ex, req, this.requester);
       if (owner === BYPASS) return this.bypass(route, next);
       if (owner === PERSONAL) return this.personal(route, ex, next);
-      const byHost = s.keyByHost;
-      key = responseKey({
-        method: ex.method,
-        url: ex.url,
-        adapter: ex.fastify ? 'fastify' : 'express',
-        host: byHost ? ex.host() : undefined,
-        forwardedHost: byHost ? ex.header('x-forwarded-host') : undefined,
-        ignoreQuery: s.ignoreQuery,
-        vary: plan.varyBy.length > 0 ? plan.varyBy.map((h) => ex.header(h)) : undefined,
-        owner,
-        custom: plan.key?.(req),
-      });
-      tags = plan.tags(req, ex.params());
+      ({ key, tags } = entryKeyOf(plan, ex, req, owner, s));
     } catch (e) {
       this.logger.warn(`not cached, the key or tags could not be built: ${(e as Error).message}`);
       // Whether the request is credentialed may be what failed: no cache after this one keeps it either.

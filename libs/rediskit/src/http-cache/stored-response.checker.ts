@@ -32,6 +32,17 @@ export class StoredResponseChecker {
     return false;
   }
 
+  /**
+   * True when a value read from the cache may be served, like {@link acceptable}, but a failure
+   * is neither counted nor logged: the caller then takes the path that checks it again and does.
+   */
+  passes(entry: unknown): boolean {
+    if (this.checked.has(entry as object)) return true;
+    if (storedResponseProblem(entry, this.httpCache.limits) !== undefined) return false;
+    this.checked.add(entry as object);
+    return true;
+  }
+
   /** Marks an entry this instance built and checked, so serving it costs no second check. */
   vouch(entry: object): void {
     this.checked.add(entry);

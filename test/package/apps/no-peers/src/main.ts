@@ -1,7 +1,16 @@
 import 'reflect-metadata';
-import { Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Module, Param, Post, type CallHandler, type ExecutionContext } from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { CacheResponse, CacheService, InvalidationService, RedisHealthIndicator, RedisModule, ResponseCacheInterceptor } from 'nestjs-rediskit';
+
+// Counts the requests of /catalog that reach the response cache's interceptor (an early hit
+// does not), on the class itself: a subclass overriding intercept() is never answered early.
+let reached = 0;
+const intercept = ResponseCacheInterceptor.prototype.intercept;
+ResponseCacheInterceptor.prototype.intercept = function (this: ResponseCacheInterceptor, context: ExecutionContext, next: CallHandler) {
+  if (context.getHandler().name === 'catalog') reached++;
+  return intercept.call(this, context, next);
+};
 
 /**
  * A cache-only app: none of the optional peers (terminus, throttler, prom-client,
@@ -35,6 +44,12 @@ class CacheController {
     return { at: Math.random() };
   }
 
+  /** Requests of /catalog that reached the response cache's interceptor. */
+  @Get('intercepted')
+  intercepted() {
+    return { reached };
+  }
+
   @Get('health')
   health() {
     return this.redis.isHealthy('redis');
@@ -58,6 +73,7 @@ class CacheController {
     RedisModule.forRoot({
       connection: { url: process.env.REDIS_URL! },
       invalidation: { rules: [{ on: 'product.changed', tags: (e: { id: string }) => [`product:${e.id}`] }] },
+      httpCache: { earlyHits: true },
     }),
   ],
   controllers: [CacheController],

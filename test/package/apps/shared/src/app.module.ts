@@ -9,7 +9,8 @@ import { ShopService } from './shop.service.js';
 @Module({
   imports: [
     RedisModule.forRootAsync({
-      useFactory: () => ({ ...redisOptionsFromEnv(), keyspace: { prefix: 'compat' }, pubsub: {}, rateLimit: {} }),
+      // earlyHits: every GET route is wrapped on the adapter (the global guards keep hits on Nest's pipeline).
+      useFactory: () => ({ ...redisOptionsFromEnv(), keyspace: { prefix: 'compat' }, pubsub: {}, rateLimit: {}, httpCache: { earlyHits: true } }),
     }),
     TerminusModule,
   ],
