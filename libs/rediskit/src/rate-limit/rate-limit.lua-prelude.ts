@@ -19,13 +19,14 @@ export const RATE_LIMIT_REPLY = 4;
  *
  * The body sees `key`, `blockKey`, `limit`, `window`, `cost` (positive), `write`, `capacity`
  * and `blockMs`, and returns {allowed, remaining, resetMs[, retryAfterMs]}. It reads Redis'
- * clock with {@link LUA_NOW} (ms with µs precision), so every app instance decides on the same
- * time whatever its own clock says.
+ * clock with {@link LUA_NOW} (ms with µs precision, read once per call), so every app instance
+ * decides on the same time whatever its own clock says.
  */
 export function rateLimitScript(name: string, body: string): BatchScript {
   return batchScript(
     name,
     `
+local call_now = tonumber(deadline_time[1]) * 1000 + tonumber(deadline_time[2]) / 1000
 local function decide(key, blockKey, limit, window, cost, capacity, blockMs)
   local write = cost > 0
   if not write then cost = -cost end
@@ -63,8 +64,11 @@ export function luaRefuse(remaining: string, resetMs: string, retryMs: string): 
 end`;
 }
 
-/** Redis' clock in ms (µs precision), as `now`. */
+/**
+ * Redis' clock in ms (µs precision), as `now`: the reading the deadline prologue took. Every
+ * decision of one call sees the same time (the call is atomic), and TIME runs once per call
+ * instead of once per decision.
+ */
 export const LUA_NOW = `
-local clock = redis.call('TIME')
-local now = clock[1] * 1000 + clock[2] / 1000
+local now = call_now
 `;
