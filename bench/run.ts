@@ -24,5 +24,7 @@ for (const suite of wanted.length ? wanted : suites) {
   beginSuite(suite);
   await run();
 }
-if (process.env.BENCH_WRITE !== '0') writeRun([process.env.BENCH_MS ? `BENCH_MS=${process.env.BENCH_MS}` : '', 'npm run bench', ...wanted].filter(Boolean).join(' '));
+// The recorded command names every setting that changes the run (the HTTP suite's adapter and rounds too).
+const settings = ['BENCH_ADAPTER', 'BENCH_MS', 'BENCH_ROUNDS'].filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`);
+if (process.env.BENCH_WRITE !== '0') writeRun([...settings, 'npm run bench', ...wanted].join(' '));
 process.exit(0);
