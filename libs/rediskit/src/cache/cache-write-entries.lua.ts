@@ -1,7 +1,7 @@
 import { batchScript } from '../scripts/batch-script.js';
 
 /**
- * Stores the cache entries written in the same tick (see EntryWrites), each as its own SET:
+ * Stores the cache entries written in the same tick (see ScriptBatcher), each as its own SET:
  * what the same SETs pipelined would do, in one command.
  *
  * Per entry i (counted from 1): KEYS[i] its key; ARGV[2i - 1] its encoded bytes; ARGV[2i]

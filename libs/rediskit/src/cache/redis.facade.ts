@@ -2,10 +2,11 @@ import type { Logger } from '@nestjs/common';
 import type { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { GetBatcher } from '../connection/get-batcher.js';
+import { ScriptBatcher } from '../scripts/script-batcher.js';
 import { unlinkMatching } from '../connection/scan.js';
 import { decodeEntry, type CacheEntry } from './cache-entry.js';
+import { writeEntriesScript } from './cache-write-entries.lua.js';
 import { CorruptEntries } from './corrupt-entries.js';
-import { EntryWrites } from './entry-writes.js';
 import type { NamespaceRef } from './found.js';
 import type { GlobMatcher } from './glob.js';
 import type { TagVersions } from './tag-versions.js';
@@ -33,7 +34,7 @@ export interface ReadContinuation<R> {
 export class RedisFacade {
   private readonly corrupt: CorruptEntries;
   private readonly gets: GetBatcher;
-  private readonly writes: EntryWrites;
+  private readonly writes: ScriptBatcher<unknown>;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -47,7 +48,13 @@ export class RedisFacade {
   ) {
     this.corrupt = new CorruptEntries(logger);
     this.gets = new GetBatcher(connection, budget);
-    this.writes = new EntryWrites(connection, budget);
+    // The writes of a tick: one script call per slot (under concurrency most of a SET's cost is
+    // the client's per-command work); a lone write is a plain SET.
+    this.writes = new ScriptBatcher(connection, writeEntriesScript, {
+      budget,
+      maxEntries: 64,
+      alone: ([key], [bytes, retain]) => connection.run((c) => c.set(key, bytes as Buffer, 'PX', retain as number), budget),
+    });
   }
 
   /**
@@ -107,7 +114,7 @@ export class RedisFacade {
 
   /** Stores an encoded entry (`encodeEntry`), kept `retain` ms (its freshness plus grace / stale-if-error). */
   write(full: string, bytes: Buffer, retain: number): Promise<unknown> {
-    return this.writes.write(full, bytes, retain);
+    return this.writes.call([full], [bytes, Math.ceil(retain)]);
   }
 
   /** UNLINKs keys (one command per key on a cluster, where they span slots); returns how many existed. */

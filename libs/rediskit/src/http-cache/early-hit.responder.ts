@@ -5,7 +5,7 @@ import { clientNoCache } from './http-cache.headers.js';
 import type { HttpCacheService } from './http-cache.service.js';
 import { exchangeOf } from './http-exchange.js';
 import { BYPASS, PERSONAL, sharingOf, type Requester } from './response-sharing.js';
-import type { CachePlan } from './route-plan.js';
+import { routeTemplateOf, type CachePlan } from './route-plan.js';
 import type { StoredResponse } from './stored-response.js';
 import type { StoredResponseChecker } from './stored-response.checker.js';
 
@@ -43,7 +43,7 @@ export class EarlyHitResponder {
       if (entry === undefined || !this.checker.passes(entry)) return NOT_EARLY;
       // Express sends a binary body as a stream (Nest's stream path, not `reply()`): left to the normal path.
       if (entry.bin && !ex.fastify) return NOT_EARLY;
-      const route = plan.route ?? (plan.singlePath ? (plan.route = ex.route()) : ex.route());
+      const route = routeTemplateOf(plan, ex);
       const body = this.writer.answer(ex, plan, entry, 'hit', Date.now());
       this.httpCache.metrics.request(route, 'hit');
       return body;

@@ -44,7 +44,7 @@ export class HttpCacheService implements OnModuleDestroy {
   /**
    * @param sessions the session capability (`SessionService`), so the session token counts as a
    *   credential; anything with `tokenOf(request)`.
-   * @param earlyHits the early path's routes, with `earlyHits: true`.
+   * @param earlyHits the early path's routes (the capability makes them with `earlyHits: true`).
    */
   constructor(cache: CacheService, metrics: MetricsService, options: HttpCacheOptions = {}, sessions?: { tokenOf: SessionTokenReader }, earlyHits?: EarlyHitRoutes) {
     this.settings = resolveHttpCacheSettings(options);
@@ -52,7 +52,7 @@ export class HttpCacheService implements OnModuleDestroy {
     this.metrics = new HttpCacheMetrics(metrics);
     const tokenOf = sessions ? (request: any) => sessions.tokenOf(request) : undefined;
     this.credentials = new RequestCredentials(this.settings.credentialCookies, this.settings.credentialHeaders, tokenOf);
-    this.earlyHits = this.settings.earlyHits ? earlyHits : undefined;
+    this.earlyHits = earlyHits;
     this.limits = { statuses: this.settings.statuses, storeHeaders: new Set(this.settings.storeHeaders), maxBodySize: this.settings.maxBodySize };
   }
 

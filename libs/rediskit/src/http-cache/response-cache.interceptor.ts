@@ -10,7 +10,7 @@ import { HttpCacheService } from './http-cache.service.js';
 import { exchangeOf, type HttpExchange } from './http-exchange.js';
 import { ResponseProducer, type Produced } from './response-producer.js';
 import { BYPASS, PERSONAL, PERSONAL_CACHE_CONTROL, sharingOf, type Requester, type Sharing } from './response-sharing.js';
-import { planRoute, type CachePlan, type RoutePlan } from './route-plan.js';
+import { planRoute, routeTemplateOf, type CachePlan, type RoutePlan } from './route-plan.js';
 import type { StoredResponse } from './stored-response.js';
 import { StoredResponseChecker } from './stored-response.checker.js';
 import { invalidatingTags } from './tag-invalidation.js';
@@ -158,8 +158,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
 
   private async cached(plan: CachePlan, ex: HttpExchange, req: any, next: CallHandler): Promise<Observable<unknown>> {
     const s = this.httpCache.settings;
-    // Reading the template can cost an object per request (Fastify's routeOptions): once per single-path handler.
-    const route = plan.route ?? (plan.singlePath ? (plan.route = ex.route()) : ex.route());
+    const route = routeTemplateOf(plan, ex);
     let key: string;
     let tags: string[] | undefined;
     try {

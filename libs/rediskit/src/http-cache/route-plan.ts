@@ -38,6 +38,14 @@ export interface CachePlan {
   singlePath: boolean;
 }
 
+/**
+ * The route template of a request (the metric label). Reading it can cost an object per
+ * request (Fastify's routeOptions): a single-path handler's is read once and kept in its plan.
+ */
+export function routeTemplateOf(plan: CachePlan, ex: { route(): string }): string {
+  return plan.route ?? (plan.singlePath ? (plan.route = ex.route()) : ex.route());
+}
+
 export interface RoutePlan {
   /** Caching of GET/HEAD, or undefined when the route is not cached. */
   cache: CachePlan | undefined;

@@ -18,12 +18,8 @@ export class StoredResponseChecker {
 
   /** True when a value read from the cache may be served. */
   acceptable(entry: unknown, route: string): boolean {
-    if (this.checked.has(entry as object)) return true;
-    const problem = storedResponseProblem(entry, this.httpCache.limits);
-    if (problem === undefined) {
-      this.checked.add(entry as object);
-      return true;
-    }
+    const problem = this.problemOf(entry);
+    if (problem === undefined) return true;
     this.httpCache.metrics.rejectedEntry(route);
     if (!this.warned.has(route)) {
       this.warned.add(route);
@@ -37,10 +33,15 @@ export class StoredResponseChecker {
    * is neither counted nor logged: the caller then takes the path that checks it again and does.
    */
   passes(entry: unknown): boolean {
-    if (this.checked.has(entry as object)) return true;
-    if (storedResponseProblem(entry, this.httpCache.limits) !== undefined) return false;
-    this.checked.add(entry as object);
-    return true;
+    return this.problemOf(entry) === undefined;
+  }
+
+  // What is wrong with an entry, undefined when nothing is (remembered: each stored object is checked once).
+  private problemOf(entry: unknown): string | undefined {
+    if (this.checked.has(entry as object)) return undefined;
+    const problem = storedResponseProblem(entry, this.httpCache.limits);
+    if (problem === undefined) this.checked.add(entry as object);
+    return problem;
   }
 
   /** Marks an entry this instance built and checked, so serving it costs no second check. */

@@ -34,8 +34,9 @@ export class ScriptBatcher<R = number> {
   constructor(
     private readonly target: BatchTarget,
     private readonly script: BatchScript,
-    // maxEntries bounds how long one script call holds Redis; budget is each call's time budget.
-    private readonly options: { width?: number; maxEntries?: number; budget?: number } = {},
+    // maxEntries bounds how long one script call holds Redis; budget is each call's time budget;
+    // `alone` sends a batch of one entry instead of the script (a plain command costs Redis less).
+    private readonly options: { width?: number; maxEntries?: number; budget?: number; alone?: (keys: string[], args: ScriptArg[]) => Promise<R> } = {},
   ) {
     this.width = options.width ?? 1;
     this.batches = new TickBatcher((_slot, batch) => this.send(batch), { maxItems: options.maxEntries ?? 128 });
@@ -48,6 +49,8 @@ export class ScriptBatcher<R = number> {
 
   private send(batch: Waiting<Entry, R>[]): void {
     let { keys, args } = batch[0].item;
+    const alone = this.options.alone;
+    if (batch.length === 1 && alone) return settle(batch, alone(keys, args), (reply) => reply);
     if (batch.length > 1) {
       keys = [];
       args = [];
