@@ -8,3 +8,4 @@ export type { StoredResponse } from '../libs/rediskit/src/http-cache/stored-resp
 export { requestFingerprint } from '../libs/rediskit/src/idempotency/idempotency.fingerprint.js';
 export { recordId } from '../libs/rediskit/src/idempotency/idempotency-key.js';
 export { Tracing } from '../libs/rediskit/src/tracing/tracing.js';
+export { sendNow } from '../libs/rediskit/src/scripts/send-now.js';

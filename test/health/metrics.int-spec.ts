@@ -13,6 +13,7 @@ import {
   type SlowlogEntry,
 } from 'nestjs-rediskit';
 import { RedisServer, waitFor } from '../harness/index.js';
+import { sendNow } from '../internals.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 
 describe('core metrics and the Redis monitor on a standalone server', () => {
@@ -53,8 +54,9 @@ describe('core metrics and the Redis monitor on a standalone server', () => {
     await connection.run((c) => c.set(key, 'v'));
     await Promise.all([1, 2, 3].map(() => connection.run((c) => c.get(key))));
     await connection.client.multi().get(key).exec(); // a transaction passes through too
+    await connection.run((c) => sendNow(c, 'get', [key])); // so does a batcher's command, sent past auto-pipelining
     const after = await scrape();
-    expect(sampleValue(after, 'rediskit_redis_command_duration_seconds_count', { ...conn, command: 'get' }) - before).toBe(4);
+    expect(sampleValue(after, 'rediskit_redis_command_duration_seconds_count', { ...conn, command: 'get' }) - before).toBe(5);
     expect(sampleValue(after, 'rediskit_redis_command_duration_seconds_count', { ...conn, command: 'set' })).toBeGreaterThanOrEqual(1);
     expect(after.get('rediskit_redis_command_duration_seconds')?.type).toBe('histogram');
     expect(await metrics.text()).not.toContain('user-secret-42');

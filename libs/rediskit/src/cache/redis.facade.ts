@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { Codec } from '../codec/codec.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { GetBatcher } from '../connection/get-batcher.js';
+import { sendNow } from '../scripts/send-now.js';
 import { ScriptBatcher } from '../scripts/script-batcher.js';
 import { unlinkMatching } from '../connection/scan.js';
 import { decodeEntry, type CacheEntry } from './cache-entry.js';
@@ -53,7 +54,7 @@ export class RedisFacade {
     this.writes = new ScriptBatcher(connection, writeEntriesScript, {
       budget,
       maxEntries: 64,
-      alone: ([key], [bytes, retain]) => connection.run((c) => c.set(key, bytes as Buffer, 'PX', retain as number), budget),
+      alone: ([key], [bytes, retain]) => connection.run((c) => sendNow(c, 'set', [key, bytes, 'PX', retain]), budget),
     });
   }
 

@@ -1,6 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { settle, TickBatcher, type Waiting } from '../scripts/tick-batcher.js';
 import type { RedisConnection } from './redis-connection.js';
+import { sendNow } from '../scripts/send-now.js';
 
 /**
  * Coalesces the GETs made in the same tick into one MGET per cluster slot (a lone GET is sent
@@ -32,10 +33,10 @@ export class GetBatcher {
   private send(batch: Waiting<string, Buffer | null>[]): void {
     if (batch.length === 1) {
       const only = batch[0];
-      settle(batch, this.connection.run((c) => c.getBuffer(only.item), this.budget), (value) => value);
+      settle(batch, this.connection.run((c) => sendNow<Buffer | null>(c, 'get', [only.item], true), this.budget), (value) => value);
       return;
     }
     const keys = batch.map((w) => w.item);
-    settle(batch, this.connection.run((c) => c.mgetBuffer(keys), this.budget), (values, i) => values[i]);
+    settle(batch, this.connection.run((c) => sendNow<(Buffer | null)[]>(c, 'mget', keys, true), this.budget), (values, i) => values[i]);
   }
 }

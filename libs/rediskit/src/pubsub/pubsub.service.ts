@@ -20,6 +20,7 @@ import { PubSubSubscriber, type MessageHandler, type SubscribeOptions, type Unsu
 import { UserInbox } from './user-inbox.js';
 import { Tracing } from '../tracing/tracing.js';
 import { tracedPublish } from './pubsub.tracing.js';
+import { sendNow } from '../scripts/send-now.js';
 
 /** Options of {@link PubSubService.publish}. */
 export interface PublishOptions {
@@ -93,10 +94,10 @@ export class PubSubService implements OnModuleDestroy {
     this.batcher = new PublishBatcher(
       (redisChannel, payload) =>
         this.sharded
-          ? (this.connection.run((c) => c.spublish(redisChannel, payload), this.budget) as Promise<number>)
+          ? this.connection.run((c) => sendNow<number>(c, 'spublish', [redisChannel, payload]), this.budget)
           : this.connection.isCluster
             ? this.connection.script<number>(publishRoutedScript, [redisChannel], [payload], this.budget)
-            : this.connection.run((c) => c.publish(redisChannel, payload), this.budget),
+            : this.connection.run((c) => sendNow<number>(c, 'publish', [redisChannel, payload]), this.budget),
       undefined,
       undefined,
       this.maxMessageSize,

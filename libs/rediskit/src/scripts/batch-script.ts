@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RedisClient } from '../connection/client.factory.js';
 import { LUA_DEADLINE_PROLOGUE } from './deadline.js';
 import type { ScriptArg } from './script-runner.js';
+import { sendNow } from './send-now.js';
 
 /**
  * A script whose KEYS and ARGV hold a variable number of entries (one per caller of a batch),
@@ -31,8 +32,8 @@ const isNoScript = (error: unknown) => error instanceof Error && error.message.s
 
 /** Runs `script` on `redis`. On a cluster every key must be in one slot; the caller groups entries by slot. */
 export function runBatchScript<T>(redis: RedisClient, script: BatchScript, keys: string[], args: ScriptArg[]): Promise<T> {
-  return redis.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
+  return sendNow<T>(redis, 'evalsha', [script.sha, keys.length, ...keys, ...args]).catch((error: unknown) => {
     if (!isNoScript(error)) throw error;
-    return redis.eval(script.lua, keys.length, ...keys, ...args);
-  }) as Promise<T>;
+    return sendNow<T>(redis, 'eval', [script.lua, keys.length, ...keys, ...args]);
+  });
 }

@@ -4,16 +4,17 @@ import { ScriptBatcher, type BatchTarget } from './script-batcher.js';
 
 const script = batchScript('test_echo', 'return ARGV');
 
-/** A target whose client records EVALSHA/EVAL calls and answers with the given function. */
+/** A target whose client records the EVALSHA/EVAL commands sent and answers with the given function. */
 function fakeConnection(answer: (keys: string[], args: unknown[]) => unknown, isCluster = false) {
   const calls: { command: string; keys: string[]; args: unknown[] }[] = [];
-  const call = (command: string) => async (_shaOrLua: string, n: number, ...rest: unknown[]) => {
-    const keys = rest.slice(0, n) as string[];
-    const args = rest.slice(n);
-    calls.push({ command, keys, args });
+  const sendCommand = async ({ name, args: [, n, ...rest] }: { name: string; args: unknown[] }) => {
+    // Command sends every argument as text; the tests' arguments are numbers.
+    const keys = rest.slice(0, Number(n)) as string[];
+    const args = rest.slice(Number(n)).map(Number);
+    calls.push({ command: name, keys, args });
     return answer(keys, args);
   };
-  const client = { evalsha: call('evalsha'), eval: call('eval') };
+  const client = { options: {}, sendCommand };
   const connection = { isCluster, run: (fn: (c: typeof client) => Promise<unknown>) => fn(client) } as unknown as BatchTarget;
   return { connection, calls };
 }
