@@ -11,7 +11,7 @@ export default {
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
-  setupFilesAfterEnv: ['<rootDir>/test/harness/retry-flaky.ts', '<rootDir>/test/harness/release-async-context.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/harness/acl-mode.ts', '<rootDir>/test/harness/retry-flaky.ts', '<rootDir>/test/harness/release-async-context.ts'],
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   testTimeout: 60000,
   // One test file at a time (timing-sensitive suites share 2 cores with their redis-servers), in a

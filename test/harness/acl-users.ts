@@ -30,7 +30,7 @@ export const APP_USER = 'rediskit-app';
 /** The operator user of users.acl: everything. */
 export const OPS_USER = 'rediskit-ops';
 
-/** True when the harness runs every data node with users.acl and the app user (REDISKIT_TEST_ACL=1). */
+/** True when this test file runs its servers with users.acl and the app user (test/harness/acl-mode.ts). */
 export function aclTestMode(): boolean {
   return process.env.REDISKIT_TEST_ACL === '1';
 }

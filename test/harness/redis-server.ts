@@ -15,7 +15,7 @@ export interface RedisAuth {
 
 /**
  * Runs redis-cli against a port and returns its trimmed output. `auth` defaults to none, or to
- * the operator user when the run loads users.acl everywhere (REDISKIT_TEST_ACL=1).
+ * the operator user in the suites that run as the ACL user (test/harness/acl-suites.ts).
  */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
   return redisCliAs(aclTestMode() ? opsAuth() : undefined, port, ...args);
@@ -29,7 +29,7 @@ export async function redisCliAs(auth: RedisAuth | undefined, port: number, ...a
 }
 
 /**
- * Commands the ACL run grants the app user on top of its list: suites read keys (TYPE, DUMP,
+ * Commands the ACL suites grant the app user on top of its list: suites read keys (TYPE, DUMP,
  * HGETALL, PEXPIRETIME) and send a MULTI through the application's own connection to assert on what the
  * library did. The library never sends them.
  */
@@ -98,7 +98,8 @@ export class RedisServer {
    * free port can be handed to another process's connection before redis-server binds it).
    * `$PORT` in a line is the server's port, `$BUS_PORT` a second free port (a cluster bus).
    *
-   * With REDISKIT_TEST_ACL=1 every data node starts from deploy/redis/redis.conf and users.acl,
+   * In the suites of ACL_SUITES (REDISKIT_TEST_ACL=1, set per file by acl-mode.ts) every data
+   * node starts from deploy/redis/redis.conf and users.acl,
    * {@link url} carries the application user's credentials and {@link cli} the operator's: the
    * suites then prove that user's command list complete. The suites use key prefixes of their
    * own, so the app user's key and channel patterns are widened to all (its commands stay the

@@ -67,7 +67,7 @@ describe('LockService on a standalone server', () => {
     const stats = await server.cli('INFO', 'commandstats');
     const calls = Object.fromEntries([...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
     expect(calls.evalsha).toBe(1);
-    // (auth: redis-cli's own login when the run loads users.acl, REDISKIT_TEST_ACL=1)
+    // (auth: redis-cli's own login: this suite runs as the ACL user, test/harness/acl-suites.ts)
     expect(Object.keys(calls).filter((c) => !['evalsha', 'time', 'set', 'incr', 'info', 'config', 'auth'].includes(c))).toEqual([]);
     expect(lock.expiresAt).toBeLessThanOrEqual(Date.now() + 5000);
     await lock.release();

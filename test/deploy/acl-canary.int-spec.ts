@@ -1,14 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { existsSync } from 'node:fs';
 import { APP_USER, aclTestMode, commandsOf } from '../harness/acl-users.js';
+import { ACL_SUITES } from '../harness/acl-suites.js';
 import { RedisServer } from '../harness/index.js';
 
-// Runs only inside the ACL run (test/deploy/acl-run.int-spec.ts starts jest with
-// REDISKIT_TEST_ACL=1 and adds *.acl-spec.ts to testMatch), which checks that it passed: it
-// proves the suites of that run met the restricted user.
-describe('the harness with REDISKIT_TEST_ACL=1', () => {
+// Listed in ACL_SUITES itself: it proves that the listed suites meet the restricted user.
+describe('the suites of ACL_SUITES (run as the app user of users.acl)', () => {
+  it('are files that exist', () => {
+    for (const suite of ACL_SUITES) expect(existsSync(new URL(`../../${suite}`, import.meta.url))).toBe(true);
+  });
+
   it('hands out the app user of users.acl, which is refused what is not on its list', async () => {
-    if (!aclTestMode()) throw new Error('run through test/deploy/acl-run.int-spec.ts (REDISKIT_TEST_ACL=1)');
+    expect(aclTestMode()).toBe(true);
     const server = await RedisServer.start();
     const app = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
     try {
