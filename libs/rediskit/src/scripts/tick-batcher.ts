@@ -28,8 +28,8 @@ export interface BatchLimits<T> {
  * Coalesces the calls made in the same tick into one batch per group (a cluster slot, a
  * channel), the way ioredis' auto-pipelining coalesces commands: each caller still waits one
  * round trip, while the client and Redis handle one command instead of many. Batches are sent
- * on `process.nextTick` (senders use `sendNow`, not auto-pipelining's `setImmediate`), so
- * batching adds no latency; a group that reaches its limits is sent at once.
+ * on `process.nextTick` and, off a cluster, sent at once (`sendNow`, not auto-pipelining's
+ * `setImmediate`), so batching adds no latency; a group that reaches its limits is sent at once.
  */
 export class TickBatcher<G, T, R> {
   private groups = new Map<G, Group<T, R>>();
