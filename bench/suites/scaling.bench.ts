@@ -1,5 +1,5 @@
 import { execSync } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { CacheService, Codec, Keyspace, MetricsService, RateLimiterService, RedisRegistry, type RateLimitPolicy, type RedisModuleOptions } from 'nestjs-rediskit';
 import { RedisClusterFixture, RedisServer } from '../../test/harness/index.js';
 import { compare, type Result } from '../harness.js';
@@ -8,6 +8,7 @@ import { noteRatio } from '../record.js';
 const VALUE = { id: 42, name: 'Ada Lovelace', active: true };
 const POLICY: RateLimitPolicy = { name: 'scaling', limit: 1_000_000_000, window: 3_600_000 };
 const SIZES = (process.env.SCALING_SIZES ?? '1000,10000,100000,1000000').split(',').map(Number);
+const RAW_GET = 'raw ioredis GET';
 const uptime = () => execSync('uptime').toString().trim();
 
 interface Contenders {
@@ -32,9 +33,9 @@ async function contenders(options: RedisModuleOptions): Promise<Contenders> {
   };
 }
 
-const run = (c: Contenders, keys: number): Promise<Result[]> => {
+const run = (c: Contenders, keys: number, baseline: Record<string, () => Promise<unknown>> = {}): Promise<Result[]> => {
   const key = () => `k${(Math.random() * keys) | 0}`;
-  return compare({ 'cache L2 hit': () => c.cache.get(key()), 'rate-limit decision': () => c.limiter.consume(key(), POLICY) }, { rounds: 3 });
+  return compare({ ...baseline, 'cache L2 hit': () => c.cache.get(key()), 'rate-limit decision': () => c.limiter.consume(key(), POLICY) }, { rounds: 3 });
 };
 
 /**
@@ -77,25 +78,30 @@ export default async function scalingBench(): Promise<void> {
   const rows: string[] = [];
   const single = await contenders({ connection: { url: server.url } });
   const sharded = await contenders({ connection: { cluster: { nodes: cluster.addresses } } });
-  for (const c of [single, sharded]) await Promise.all(Array.from({ length: 1000 }, (_, i) => c.cache.set(`k${i}`, VALUE)));
-  const [one, three] = [await run(single, 1000), await run(sharded, 1000)];
-  for (const path of ['cache L2 hit', 'rate-limit decision']) {
+  for (const c of [single, sharded]) await Promise.all(['seed', ...Array.from({ length: 1000 }, (_, i) => `k${i}`)].map((k) => c.cache.set(k, VALUE)));
+  const raw = new Redis(server.url);
+  const rawCluster = new Cluster(cluster.addresses);
+  // Redis' own cost, as a baseline: a plain GET (one command each) of the cache's entries.
+  const seedKey = await findKey(raw, '*cache*seed*');
+  const rawGet = (client: Redis | Cluster, keys: number) => ({ [RAW_GET]: () => client.get(seedKey.replace('seed', `k${(Math.random() * keys) | 0}`)) });
+  const [one, three] = [await run(single, 1000, rawGet(raw, 1000)), await run(sharded, 1000, rawGet(rawCluster, 1000))];
+  for (const path of [RAW_GET, 'cache L2 hit', 'rate-limit decision']) {
     const [a, b] = [one, three].map((r) => r.find((x) => x.name === path)!);
     rows.push(`| ${path} | ${Math.round(a.opsPerSec).toLocaleString('en-US')} | ${Math.round(b.opsPerSec).toLocaleString('en-US')} | ${(b.opsPerSec / a.opsPerSec).toFixed(2)}× |`);
-    noteRatio('3-master cluster / one server (same client, 1000 keys)', path, b.opsPerSec / a.opsPerSec);
+    if (path !== RAW_GET) noteRatio('3-master cluster / one server (same client, 1000 keys)', path, b.opsPerSec / a.opsPerSec);
   }
   console.log(['### scaling: one server vs a 3-master cluster, 100 concurrent callers, 1000 keys', '', '| path | one server ops/s | 3-master cluster ops/s | cluster / one |', '|---|---:|---:|---:|', ...rows, ''].join('\n'));
+  rawCluster.disconnect();
   await sharded.close();
   await cluster.stop();
 
-  const raw = new Redis(server.url);
   const sizeRows: string[] = [];
   let filled = 0;
   let base: Result[] | undefined;
   for (const size of SIZES) {
     await fill(raw, single, filled, size);
     filled = size;
-    const results = await run(single, size);
+    const results = await run(single, size, rawGet(raw, size));
     base ??= results;
     const cell = (path: string) => {
       const r = results.find((x) => x.name === path)!;
@@ -103,7 +109,7 @@ export default async function scalingBench(): Promise<void> {
       return `${(1e6 / r.opsPerSec).toFixed(1)} µs (${(first.opsPerSec / r.opsPerSec).toFixed(2)}×)`;
     };
     const memory = /used_memory_human:(\S+)/.exec(await raw.info('memory'))?.[1];
-    sizeRows.push(`| ${size.toLocaleString('en-US')} | ${await raw.dbsize()} | ${memory} | ${cell('cache L2 hit')} | ${cell('rate-limit decision')} |`);
+    sizeRows.push(`| ${size.toLocaleString('en-US')} | ${await raw.dbsize()} | ${memory} | ${cell(RAW_GET)} | ${cell('cache L2 hit')} | ${cell('rate-limit decision')} |`);
   }
   console.log(
     [
@@ -111,8 +117,8 @@ export default async function scalingBench(): Promise<void> {
       '',
       'Wall time per operation at 100 callers (1 / throughput), and in brackets relative to the first size.',
       '',
-      '| keys in use | keys in Redis | Redis memory | cache L2 hit | rate-limit decision |',
-      '|---:|---:|---:|---:|---:|',
+      '| keys in use | keys in Redis | Redis memory | raw ioredis GET | cache L2 hit | rate-limit decision |',
+      '|---:|---:|---:|---:|---:|---:|',
       ...sizeRows,
       '',
       `load at end: ${uptime()}`,
