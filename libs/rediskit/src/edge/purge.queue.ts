@@ -122,9 +122,8 @@ export class PurgeQueue {
     const { attempts, minDelay, maxDelay, timeout } = this.settings;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
-      const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeout)]);
       try {
-        await (batch ? this.adapter.purgeTags(batch, signal) : this.adapter.purgeAll(signal));
+        await withTimeout(timeout, this.stopping.signal, (signal) => (batch ? this.adapter.purgeTags(batch, signal) : this.adapter.purgeAll(signal)));
         this.metrics.request('ok', (performance.now() - started) / 1000);
         this.metrics.tag('purged', batch?.length ?? 0);
         return;
@@ -143,5 +142,20 @@ export class PurgeQueue {
         await sleep(retryDelay(attempt, minDelay, maxDelay, error.retryAfterMs), undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
+  }
+}
+
+/**
+ * Runs `request` with a signal that aborts after `ms` or when `stopping` does. The timer is our
+ * own: on Node 20 an `AbortSignal.timeout` inside `AbortSignal.any` can be garbage-collected
+ * before it fires (nodejs/node#57736), and a CDN that never answers then held the queue forever.
+ */
+async function withTimeout(ms: number, stopping: AbortSignal, request: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  try {
+    await request(AbortSignal.any([stopping, timeout.signal]));
+  } finally {
+    clearTimeout(timer);
   }
 }
