@@ -2,8 +2,8 @@
  * The suites that always run as the least-privileged ACL user: their standalone servers start
  * from deploy/redis/redis.conf and users.acl and hand out URLs with rediskit-app's credentials,
  * so a command missing from its list fails them. They cover each capability that talks to
- * Redis, the HTTP response cache, the guards and the health monitor (INFO, SLOWLOG). Cluster
- * and Sentinel suites stay on the default user: their clients seed bare { host, port }.
+ * Redis, the HTTP response cache, the guards and the health monitor (INFO, SLOWLOG). No cluster
+ * or Sentinel suite is listed: their clients seed bare { host, port }, without credentials.
  */
 export const ACL_SUITES = [
   'test/deploy/acl-canary.int-spec.ts',

@@ -99,9 +99,9 @@ export class RedisServer {
    * `$PORT` in a line is the server's port, `$BUS_PORT` a second free port (a cluster bus).
    *
    * In the suites of ACL_SUITES (REDISKIT_TEST_ACL=1, set per file by acl-mode.ts) every data
-   * node starts from deploy/redis/redis.conf and users.acl,
-   * {@link url} carries the application user's credentials and {@link cli} the operator's: the
-   * suites then prove that user's command list complete. The suites use key prefixes of their
+   * node starts from deploy/redis/redis.conf and users.acl, {@link url} carries the application
+   * user's credentials and {@link cli} the operator's: the suites then prove that user's command
+   * list complete. The suites use key prefixes of their
    * own, so the app user's key and channel patterns are widened to all (its commands stay the
    * file's, see widenedAclFile); the demo spec in test/deploy checks the `rk:*` patterns as they are.
    */
